@@ -1,0 +1,91 @@
+"""The value of a derived matrix expression at explicit matrices.
+
+With SymPy matrices the arithmetic is exact (the brute-force cross-checks); with numpy arrays it is
+the lambdified formula that the tests compare with :mod:`rnnlstm`. SymPy's own ``lambdify`` and
+``doit`` do not handle elementwise functions and all-ones matrices of symbolic size, so this walks
+the expression tree itself: one rule per node kind, nothing else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+
+def evaluate(expr, values):
+    """Evaluate the matrix expression ``expr`` with ``values[symbol]`` for each ``MatrixSymbol``.
+
+    Parameters
+    ----------
+    expr : sympy matrix expression
+    values : dict mapping ``MatrixSymbol`` to a 2-D ``numpy.ndarray`` (floating point) or to a
+        ``sympy.Matrix`` (exact); one kind for all.
+
+    Returns
+    -------
+    numpy.ndarray or sympy.Matrix, of shape ``expr.shape`` with the dimensions bound by ``values``.
+    """
+    exact = all(isinstance(v, sp.MatrixBase) for v in values.values())
+    dims = _bind_dimensions(values)
+
+    def size(d):
+        return int(sp.sympify(d).subs(dims))
+
+    def ev(node):
+        if isinstance(node, sp.MatrixSymbol):
+            if node not in values:
+                raise KeyError(f"no value for {node.name}")
+            return values[node]
+        if isinstance(node, sp.OneMatrix):
+            r, c = size(node.rows), size(node.cols)
+            return sp.ones(r, c) if exact else np.ones((r, c))
+        if isinstance(node, sp.ZeroMatrix):
+            r, c = size(node.rows), size(node.cols)
+            return sp.zeros(r, c) if exact else np.zeros((r, c))
+        if isinstance(node, sp.MatAdd):
+            total = ev(node.args[0])
+            for arg in node.args[1:]:
+                total = total + ev(arg)
+            return total
+        if isinstance(node, sp.MatMul):
+            coeff, factors = node.as_coeff_matrices()
+            product = ev(factors[0])
+            for f in factors[1:]:
+                product = product * ev(f) if exact else product @ ev(f)
+            c = sp.sympify(coeff).subs(dims)
+            return product * c if exact else product * float(c)
+        if isinstance(node, sp.Transpose):
+            return ev(node.arg).T
+        if isinstance(node, sp.HadamardProduct):
+            product = ev(node.args[0])
+            for arg in node.args[1:]:
+                product = product.multiply_elementwise(ev(arg)) if exact else product * ev(arg)
+            return product
+        if isinstance(node, ElementwiseApplyFunction):
+            inner = ev(node.expr)
+            if exact:
+                return inner.applyfunc(node.function)
+            v = sp.Dummy("v")
+            return sp.lambdify(v, node.function(v), "numpy")(inner) * np.ones_like(inner)
+        if hasattr(node, "columnwise"):  # output.Softmax
+            return node.columnwise(ev(node.args[0]), exact)
+        raise TypeError(f"no evaluation rule for {type(node).__name__}: {node}")
+
+    return ev(expr)
+
+
+def _bind_dimensions(values):
+    """Dimension symbols (n_a, m, ...) from the shapes of the given matrices; conflicts are errors."""
+    dims = {}
+    for symbol, value in values.items():
+        for d, actual in zip(symbol.shape, value.shape):
+            d = sp.sympify(d)
+            if d.is_Symbol:
+                if dims.setdefault(d, actual) != actual:
+                    raise ValueError(
+                        f"{symbol.name} has {d} = {actual}, but another value has {d} = {dims[d]}"
+                    )
+            elif int(d) != actual:
+                raise ValueError(f"{symbol.name} must have {d} along an axis, got {actual}")
+    return dims

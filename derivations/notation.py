@@ -1,0 +1,147 @@
+"""The course's notation: dimensions, quantities, and a LaTeX printer that writes them.
+
+Superscripts follow *Sequence Models*: ``(i)`` the example, ``[l]`` the layer, ``⟨t⟩`` the time
+step, in that order; a subscript after the base is a vector's entry. ``dX`` is ∂J/∂X, with the
+shape of ``X``. Every quantity is a SymPy ``MatrixSymbol`` whose columns are the ``m`` examples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.printing.latex import LatexPrinter
+
+n_x, n_a, n_y, m, T_x = sp.symbols("n_x n_a n_y m T_x", integer=True, positive=True)
+t = sp.Symbol("t", integer=True, positive=True)
+
+
+def superscript(example=None, layer=None, time=None) -> str:
+    """The course's superscript: ``(i)`` then ``[l]`` then ``⟨t⟩``, each only when given."""
+    parts = []
+    if example is not None:
+        parts.append(f"({example})")
+    if layer is not None:
+        parts.append(f"[{layer}]")
+    if time is not None:
+        parts.append(rf"\langle {time} \rangle")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """How one ``MatrixSymbol`` is written: its base (``W_{aa}``) and its superscripts."""
+
+    base: str
+    example: str | None = None
+    layer: str | None = None
+    time: str | None = None
+
+    def latex(self, extra: str = "", example: str | None = None, entry: str | None = None) -> str:
+        """``base_entry^{(i)[l]⟨t⟩ extra}``; ``extra`` is ``T`` for a transpose."""
+        sup = " ".join(filter(None, [superscript(example or self.example, self.layer, self.time), extra]))
+        base = f"{self.base}_{{{entry}}}" if entry else self.base
+        return f"{base}^{{{sup}}}" if sup else base
+
+
+_QUANTITIES: dict[str, Quantity] = {}
+
+
+def quantity(name, base, rows, cols, *, time=None, layer=None, example=None):
+    """A ``MatrixSymbol`` called ``name`` (the code's name) that prints as ``base`` with superscripts.
+
+    >>> latex(quantity("a_prev", "a", n_a, m, time="t-1"))
+    'a^{\\\\langle t-1 \\\\rangle}'
+    """
+    q = Quantity(base, example, layer, time)
+    if _QUANTITIES.setdefault(name, q) != q:
+        raise ValueError(f"quantity {name!r} is already defined as {_QUANTITIES[name]}, not {q}")
+    return sp.MatrixSymbol(name, rows, cols)
+
+
+def _is_ones(expr) -> bool:
+    return isinstance(expr, sp.OneMatrix)
+
+
+class CoursePrinter(LatexPrinter):
+    """LaTeX in the course's notation: ``\\odot`` for elementwise products, ``^{T}`` transposes,
+    biases broadcast over the ``m`` columns, sums over examples written as sums."""
+
+    def _print_MatrixSymbol(self, expr):
+        q = _QUANTITIES.get(expr.name)
+        return q.latex() if q else super()._print_MatrixSymbol(expr)
+
+    def _print_Transpose(self, expr):
+        arg = expr.arg
+        if isinstance(arg, sp.MatrixSymbol) and arg.name in _QUANTITIES:
+            return _QUANTITIES[arg.name].latex(extra="T")
+        return rf"\left({self._print(arg)}\right)^{{T}}"
+
+    def _print_HadamardProduct(self, expr):
+        return r" \odot ".join(self._factor(arg) for arg in expr.args)
+
+    def _print_MatMul(self, expr):
+        coeff, factors = expr.as_coeff_matrices()
+        if len(factors) == 2 and _is_ones(factors[1]) and factors[1].shape[0] == 1:
+            # b 1^T: a bias broadcast over the m columns is written b
+            body = self._print(factors[0])
+        elif _is_ones(factors[-1]) and factors[-1].shape[1] == 1:
+            # X 1: the sum of X's columns, the sum over the m examples
+            summand = factors[0] if len(factors) == 2 else sp.MatMul(*factors[:-1])
+            body = r"\sum_{i=1}^{m} " + self._example(summand)
+        else:
+            body = " ".join(self._factor(f) for f in factors)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return "- " + body
+        return f"{self._print(coeff)} {body}"
+
+    def _print_MatAdd(self, expr):
+        terms = [self._print(arg) for arg in expr.args]
+        out = terms[0]
+        for term in terms[1:]:
+            out += f" - {term[2:]}" if term.startswith("- ") else f" + {term}"
+        return out
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        placeholder = sp.Dummy("s")
+        body = expr.function(placeholder)
+        inner = self._print(expr.expr)
+        return _ElementwisePrinter(placeholder, inner, self._settings).doprint(body)
+
+    def _factor(self, arg):
+        tex = self._print(arg)
+        compound = isinstance(arg, sp.MatAdd) or (
+            isinstance(arg, ElementwiseApplyFunction) and arg.function(sp.Dummy()).is_Add
+        )
+        return rf"\left({tex}\right)" if compound else tex
+
+    def _example(self, arg):
+        if isinstance(arg, sp.MatrixSymbol) and arg.name in _QUANTITIES:
+            return _QUANTITIES[arg.name].latex(example="i")
+        return rf"\left({self._print(arg)}\right)^{{(i)}}"
+
+
+class _ElementwisePrinter(LatexPrinter):
+    """Prints a scalar function body with its variable replaced by a matrix, applied elementwise."""
+
+    def __init__(self, placeholder, inner, settings):
+        super().__init__({k: v for k, v in settings.items() if k in self._default_settings})
+        self._placeholder, self._inner = placeholder, inner
+
+    def _print_Dummy(self, expr):
+        if expr == self._placeholder:
+            return self._inner
+        return super()._print_Dummy(expr)
+
+    def _print_Pow(self, expr):
+        if expr.base == self._placeholder and expr.exp.is_Integer and expr.exp > 0:
+            return rf"\left({self._inner}\right)^{{{expr.exp}}}"
+        return super()._print_Pow(expr)
+
+
+def latex(expr) -> str:
+    """LaTeX for a SymPy expression in the course's notation."""
+    return CoursePrinter({"mul_symbol": None}).doprint(expr)

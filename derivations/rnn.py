@@ -1,0 +1,182 @@
+"""Backpropagation through time for the vanilla RNN, derived with SymPy.
+
+The mirror of :mod:`rnnlstm.rnn`: a quantity has the same name in both. Forward, for one time
+step with the m examples as columns::
+
+    z⟨t⟩ = W_aa a⟨t−1⟩ + W_ax x⟨t⟩ + b_a      a⟨t⟩ = tanh(z⟨t⟩)
+    z_y⟨t⟩ = W_ya a⟨t⟩ + b_y                  ŷ⟨t⟩ = softmax(z_y⟨t⟩)
+
+Every gradient below is one vector–Jacobian product of one node (:func:`calculus.vjp`) with the
+upstream gradient as a symbol; substituting the upstream result composes the chain rule.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from .calculus import Derived, in_terms_of_value, linear_vjps, local_derivative, vjp
+from .evaluate import evaluate
+from .notation import m, n_a, n_x, n_y, quantity
+from .output import Softmax, cross_entropy, derive_dzy, loss_latex, time_sum
+
+# Parameters, shared by every time step
+Wax = quantity("Wax", "W_{ax}", n_a, n_x)
+Waa = quantity("Waa", "W_{aa}", n_a, n_a)
+Wya = quantity("Wya", "W_{ya}", n_y, n_a)
+ba = quantity("ba", "b_a", n_a, 1)
+by = quantity("by", "b_y", n_y, 1)
+PARAMETERS = {p.name: p for p in (Wax, Waa, Wya, ba, by)}
+
+# One time step
+xt = quantity("xt", "x", n_x, m, time="t")
+a_prev = quantity("a_prev", "a", n_a, m, time="t-1")
+z = quantity("z", "z", n_a, m, time="t")
+a_next = quantity("a_next", "a", n_a, m, time="t")
+zy = quantity("zy", "z_y", n_y, m, time="t")
+yt_pred = quantity("yt_pred", r"\hat{y}", n_y, m, time="t")
+yt = quantity("yt", "y", n_y, m, time="t")
+
+FORWARD = {
+    d.name: d
+    for d in [
+        Derived("z", z, Waa * a_prev + Wax * xt + ba * sp.OneMatrix(1, m), "definition"),
+        Derived("a_next", a_next, z.applyfunc(sp.tanh), "definition"),
+        Derived("zy", zy, Wya * a_next + by * sp.OneMatrix(1, m), "definition"),
+        Derived("yt_pred", yt_pred, Softmax(zy), "definition"),
+    ]
+}
+LOSS = loss_latex()
+
+# Gradients, dX = ∂J/∂X. A parameter's gradient from one step carries ⟨t⟩; its total does not.
+da_next = quantity("da_next", "da", n_a, m, time="t")
+dz = quantity("dz", "dz", n_a, m, time="t")
+dzy = quantity("dzy", "dz_y", n_y, m, time="t")
+tanh_prime = quantity("tanh_prime", r"\tanh'\left(z^{\langle t \rangle}\right)", n_a, m)
+_GRADIENT = {"dWax": (Wax, "dW_{ax}"), "dWaa": (Waa, "dW_{aa}"), "dba": (ba, "db_a"),
+             "dWya": (Wya, "dW_{ya}"), "dby": (by, "db_y")}  # fmt: skip
+STEP = {k: quantity(f"{k}_t", tex, *w.shape, time="t") for k, (w, tex) in _GRADIENT.items()}
+TOTAL = {k: quantity(k, tex, *w.shape) for k, (w, tex) in _GRADIENT.items()}
+
+
+def _cell():
+    yield Derived(
+        "tanh_prime",
+        tanh_prime,
+        ElementwiseApplyFunction(local_derivative(sp.tanh), a_next),
+        "d tanh(s)/ds, written in terms of the value a = tanh(s)",
+    )
+    yield Derived(
+        "dz",
+        dz,
+        in_terms_of_value(vjp(FORWARD["a_next"].rhs, z, da_next), z, sp.tanh, a_next),
+        "vjp of the elementwise tanh, with tanh' written in terms of a⟨t⟩",
+    )
+    yield from linear_vjps(
+        FORWARD["z"].rhs,
+        dz,
+        [
+            ("dWax", Wax, STEP["dWax"]),
+            ("dWaa", Waa, STEP["dWaa"]),
+            ("dba", ba, STEP["dba"]),
+            ("dxt", xt, quantity("dxt", "dx", n_x, m, time="t")),
+            ("da_prev", a_prev, quantity("da_prev", "da", n_a, m, time="t-1")),
+        ],
+        "z⟨t⟩",
+    )
+
+
+CELL = {d.name: d for d in _cell()}
+
+
+def _output():
+    yield derive_dzy("dzy", dzy, yt_pred, yt)
+    yield from linear_vjps(
+        FORWARD["zy"].rhs,
+        dzy,
+        [
+            ("dWya", Wya, STEP["dWya"]),
+            ("dby", by, STEP["dby"]),
+            ("da_y", a_next, quantity("da_y", r"da_{\hat{y}}", n_a, m, time="t")),
+        ],
+        "z_y⟨t⟩",
+    )
+
+
+OUTPUT = {d.name: d for d in _output()}
+
+# Through time: a⟨t⟩ feeds ŷ⟨t⟩ and z⟨t+1⟩, and every parameter is used at every step.
+x_next = quantity("x_next", "x", n_x, m, time="t+1")
+dz_next = quantity("dz_next", "dz", n_a, m, time="t+1")
+dz_1 = quantity("dz_1", "dz", n_a, m, time="1")
+
+
+def _bptt():
+    z_next = FORWARD["z"].rhs.xreplace({a_prev: a_next, xt: x_next})
+    yield Derived(
+        "da_next",
+        da_next,
+        vjp(FORWARD["zy"].rhs, a_next, dzy) + vjp(z_next, a_next, dz_next),
+        "chain rule over both uses of a⟨t⟩, in z_y⟨t⟩ and z⟨t+1⟩; dz⟨T_x+1⟩ = 0",
+    )
+    for key, step in [("dWax", CELL), ("dWaa", CELL), ("dba", CELL), ("dWya", OUTPUT), ("dby", OUTPUT)]:
+        yield Derived(key, TOTAL[key], time_sum(step[key].rhs), "sum over the steps that use it")
+    yield Derived("dx", CELL["dxt"].lhs, CELL["dxt"].rhs, "x⟨t⟩ is used by step t only")
+    yield Derived(
+        "da0",
+        quantity("da0", "da", n_a, m, time="0"),
+        CELL["da_prev"].rhs.xreplace({dz: dz_1}),
+        "a⟨0⟩ is used by step 1 only",
+    )
+
+
+BPTT = {d.name: d for d in _bptt()}
+
+
+def forward(x, a0, parameters):
+    """Run the forward definitions on explicit matrices: lists of a⟨t⟩ (a⟨0⟩ first) and ŷ⟨t⟩.
+
+    ``x`` is a list of T_x matrices (n_x, m); numpy arrays evaluate in floating point, SymPy
+    matrices exactly. ``parameters`` maps the names of :data:`PARAMETERS` to matrices.
+    """
+    values = {PARAMETERS[k]: v for k, v in parameters.items()}
+    a, y_pred = [a0], []
+    for x_t in x:
+        step = {**values, xt: x_t, a_prev: a[-1]}
+        step[z] = evaluate(FORWARD["z"].rhs, step)
+        step[a_next] = evaluate(FORWARD["a_next"].rhs, {z: step[z]})
+        step[zy] = evaluate(FORWARD["zy"].rhs, step)
+        a.append(step[a_next])
+        y_pred.append(evaluate(FORWARD["yt_pred"].rhs, {zy: step[zy]}))
+    return a, y_pred
+
+
+def loss(x, y, a0, parameters):
+    """J of the forward definitions: the quantity every gradient here differentiates."""
+    _, y_pred = forward(x, a0, parameters)
+    return sum(cross_entropy(p, y_t) for p, y_t in zip(y_pred, y))
+
+
+def loss_gradients(x, y, a0, parameters):
+    """Every gradient of :func:`loss`, by evaluating the derived equations step by step backwards.
+
+    Returns a dict with the keys of :data:`BPTT`: totals for the parameters, lists of T_x matrices
+    for ``dx`` and ``da_next`` (the total gradient of each a⟨t⟩), and ``da0``.
+    """
+    a, y_pred = forward(x, a0, parameters)
+    params = {PARAMETERS[k]: v for k, v in parameters.items()}
+    grads = {k: None for k in TOTAL}
+    dx, da = [None] * len(x), [None] * len(x)
+    dz_after = a0 * 0  # dz⟨T_x+1⟩ = 0
+    for t in reversed(range(len(x))):
+        step = {**params, xt: x[t], a_prev: a[t], a_next: a[t + 1], yt_pred: y_pred[t], yt: y[t]}
+        step[dzy] = evaluate(OUTPUT["dzy"].rhs, step)
+        step[da_next] = evaluate(BPTT["da_next"].rhs, {**step, dz_next: dz_after})
+        step[dz] = evaluate(CELL["dz"].rhs, step)
+        da[t] = step[da_next]
+        for key in grads:
+            g = evaluate((CELL if key in CELL else OUTPUT)[key].rhs, step)
+            grads[key] = g if grads[key] is None else grads[key] + g
+        dx[t] = evaluate(CELL["dxt"].rhs, step)
+        dz_after = step[dz]
+    return {**grads, "dx": dx, "da_next": da, "da0": evaluate(BPTT["da0"].rhs, {**params, dz_1: dz_after})}
