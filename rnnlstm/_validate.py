@@ -1,0 +1,53 @@
+"""Argument checks, run before any work: a bad input is refused with the name of the argument,
+the expected shape (with its dimension names) and the actual one."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Dimensions(dict):
+    """Sizes of the named dimensions (``n_a``, ``m``, ``T_x``, ...), bound by the first array seen."""
+
+    def check(self, name, value, dims):
+        """Return ``value`` if it is a finite float array of shape ``dims`` (e.g. ``"n_a m"``)."""
+        names = dims.split()
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{name} must be a numpy array of shape ({', '.join(names)}), got {type(value).__name__}")
+        if value.dtype.kind != "f":
+            raise TypeError(f"{name} must be a floating-point array, got dtype {value.dtype}")
+        if value.ndim != len(names):
+            raise ValueError(f"{name} must have shape {self._expected(names)}, got {value.shape}")
+        for dim, size in zip(names, value.shape):
+            if size == 0:
+                raise ValueError(f"{name} has {dim} = 0 in shape {value.shape}; every dimension must be at least 1")
+            if self.setdefault(dim, size) != size:
+                raise ValueError(f"{name} must have shape {self._expected(names)}, got {value.shape}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"{name} contains NaN or Inf")
+        return value
+
+    def _expected(self, names):
+        sizes = [str(self[d]) if d in self else "?" for d in names]
+        return f"({', '.join(names)}) = ({', '.join(sizes)})"
+
+
+def check_parameters(parameters, shapes, dims):
+    """Check a parameter dict against ``{key: "dim dim"}``: no key missing, none unknown."""
+    if not isinstance(parameters, dict):
+        raise TypeError(f"parameters must be a dict with keys {', '.join(shapes)}, got {type(parameters).__name__}")
+    missing = [k for k in shapes if k not in parameters]
+    unknown = [k for k in parameters if k not in shapes]
+    if missing or unknown:
+        raise ValueError(
+            f"parameters must have exactly the keys {', '.join(shapes)}; "
+            + "; ".join(filter(None, [missing and f"missing {', '.join(missing)}", unknown and f"unknown {', '.join(map(str, unknown))}"]))
+        )
+    for key, shape in shapes.items():
+        dims.check(f'parameters["{key}"]', parameters[key], shape)
+
+
+def check_distribution(name, y):
+    """Each column of ``y`` (one example at one step) must be a distribution: ≥ 0, summing to 1."""
+    if (y < 0).any() or not np.allclose(y.sum(axis=0), 1.0, atol=1e-6):
+        raise ValueError(f"{name} must hold one-hot (or probability) columns that sum to 1 over n_y")

@@ -1,0 +1,36 @@
+"""Activations that stay finite at any input: softmax and its logarithm, over the class axis 0."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def log_softmax(z):
+    """log softmax(z) over axis 0, computed as z − max − log Σ exp(z − max): no overflow.
+
+    Parameters
+    ----------
+    z : ndarray, shape (n_y, ...)
+        Scores, one column per example (and time step).
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``z``
+    """
+    shifted = z - z.max(axis=0, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+
+
+def softmax(z):
+    """softmax(z) over axis 0: each column becomes a probability distribution.
+
+    Parameters
+    ----------
+    z : ndarray, shape (n_y, ...)
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``z``; every column is ≥ 0 and sums to 1.
+    """
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)

@@ -1,0 +1,202 @@
+"""The vanilla RNN: forward, backward through one cell, backpropagation through time, the loss.
+
+The mirror of :mod:`derivations.rnn`; each line of a backward pass is one derived equation, with
+the same name. Shapes follow the course: ``x`` is (n_x, m, T_x), hidden states are (n_a, m) per
+step and (n_a, m, T_x) for the sequence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import Dimensions, check_distribution, check_parameters
+from .activations import log_softmax, softmax
+
+PARAMETER_SHAPES = {"Wax": "n_a n_x", "Waa": "n_a n_a", "Wya": "n_y n_a", "ba": "n_a 1", "by": "n_y 1"}
+
+
+def rnn_cell_forward(xt, a_prev, parameters):
+    """One step: a⟨t⟩ = tanh(W_aa a⟨t−1⟩ + W_ax x⟨t⟩ + b_a), ŷ⟨t⟩ = softmax(W_ya a⟨t⟩ + b_y).
+
+    Parameters
+    ----------
+    xt : ndarray, shape (n_x, m)
+        The input at step t, one column per example.
+    a_prev : ndarray, shape (n_a, m)
+        The hidden state a⟨t−1⟩.
+    parameters : dict
+        ``Wax`` (n_a, n_x), ``Waa`` (n_a, n_a), ``Wya`` (n_y, n_a), ``ba`` (n_a, 1), ``by`` (n_y, 1).
+
+    Returns
+    -------
+    a_next : ndarray, shape (n_a, m)
+    yt_pred : ndarray, shape (n_y, m)
+        Each column sums to 1.
+    cache : tuple
+        ``(a_next, a_prev, xt, parameters)`` for :func:`rnn_cell_backward`.
+    """
+    dims = Dimensions()
+    check_parameters(parameters, PARAMETER_SHAPES, dims)
+    dims.check("xt", xt, "n_x m")
+    dims.check("a_prev", a_prev, "n_a m")
+    return _cell_forward(xt, a_prev, parameters)
+
+
+def _cell_forward(xt, a_prev, p):
+    z = p["Waa"] @ a_prev + p["Wax"] @ xt + p["ba"]
+    a_next = np.tanh(z)
+    yt_pred = softmax(p["Wya"] @ a_next + p["by"])
+    return a_next, yt_pred, (a_next, a_prev, xt, p)
+
+
+def rnn_forward(x, a0, parameters):
+    """The forward pass over T_x steps.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_x, m, T_x)
+    a0 : ndarray, shape (n_a, m)
+        The initial hidden state a⟨0⟩.
+    parameters : dict
+        As for :func:`rnn_cell_forward`.
+
+    Returns
+    -------
+    a : ndarray, shape (n_a, m, T_x)
+        a⟨1⟩ … a⟨T_x⟩.
+    y_pred : ndarray, shape (n_y, m, T_x)
+    caches : tuple
+        ``(list of T_x cell caches, x)`` for :func:`rnn_backward`.
+    """
+    dims = Dimensions()
+    check_parameters(parameters, PARAMETER_SHAPES, dims)
+    dims.check("x", x, "n_x m T_x")
+    dims.check("a0", a0, "n_a m")
+    n_a, n_y, m, T_x = dims["n_a"], dims["n_y"], dims["m"], dims["T_x"]
+    dtype = np.result_type(x, a0, *parameters.values())
+    a = np.empty((n_a, m, T_x), dtype)
+    y_pred = np.empty((n_y, m, T_x), dtype)
+    caches = []
+    a_next = a0
+    for t in range(T_x):
+        a_next, y_pred[:, :, t], cache = _cell_forward(x[:, :, t], a_next, parameters)
+        a[:, :, t] = a_next
+        caches.append(cache)
+    return a, y_pred, (caches, x)
+
+
+def rnn_cell_backward(da_next, cache):
+    """Gradients through one cell, given da⟨t⟩ = ∂J/∂a⟨t⟩ from above.
+
+    Parameters
+    ----------
+    da_next : ndarray, shape (n_a, m)
+    cache : tuple
+        From :func:`rnn_cell_forward`.
+
+    Returns
+    -------
+    dict
+        ``dxt`` (n_x, m), ``da_prev`` (n_a, m), ``dWax`` (n_a, n_x), ``dWaa`` (n_a, n_a),
+        ``dba`` (n_a, 1): this step's contributions.
+    """
+    dims = Dimensions()
+    dims.check("cache[0] (a_next)", _cache_entry(cache, 4, "rnn_cell_forward")[0], "n_a m")
+    dims.check("da_next", da_next, "n_a m")
+    return _cell_backward(da_next, cache)
+
+
+def _cell_backward(da_next, cache):
+    a_next, a_prev, xt, p = cache
+    tanh_prime = 1 - a_next**2
+    dz = da_next * tanh_prime
+    return {
+        "dxt": p["Wax"].T @ dz,
+        "da_prev": p["Waa"].T @ dz,
+        "dWax": dz @ xt.T,
+        "dWaa": dz @ a_prev.T,
+        "dba": dz.sum(axis=1, keepdims=True),
+    }
+
+
+def rnn_backward(da, caches):
+    """Backpropagation through time, given the gradient every a⟨t⟩ receives from outside.
+
+    Parameters
+    ----------
+    da : ndarray, shape (n_a, m, T_x)
+        ∂J/∂a⟨t⟩ through the outputs only (e.g. W_yaᵀ dz_y⟨t⟩); the recurrence adds the rest.
+    caches : tuple
+        From :func:`rnn_forward`; ``da`` must have as many steps.
+
+    Returns
+    -------
+    dict
+        ``dx`` (n_x, m, T_x), ``da0`` (n_a, m), ``dWax`` (n_a, n_x), ``dWaa`` (n_a, n_a),
+        ``dba`` (n_a, 1).
+    """
+    cell_caches, x = _cache_entry(caches, 2, "rnn_forward")
+    dims = Dimensions()
+    dims.check("caches[1] (x)", x, "n_x m T_x")
+    if len(cell_caches) != dims["T_x"]:
+        raise ValueError(f"caches hold {len(cell_caches)} cell caches for x with T_x = {dims['T_x']}")
+    dims.check("caches[0][0][0] (a⟨1⟩)", cell_caches[0][0], "n_a m")
+    dims.check("da", da, "n_a m T_x")
+    return _backward(da, cell_caches, x)
+
+
+def _backward(da, cell_caches, x):
+    p = cell_caches[0][3]
+    grads = {k: np.zeros_like(p[k[1:]]) for k in ("dWax", "dWaa", "dba")}
+    dx = np.empty_like(x, dtype=np.result_type(x, da))
+    da_prev = np.zeros_like(da[:, :, 0])  # dz⟨T_x+1⟩ = 0: nothing comes from beyond the last step
+    for t in reversed(range(da.shape[2])):
+        da_next = da[:, :, t] + da_prev
+        g = _cell_backward(da_next, cell_caches[t])
+        dx[:, :, t] = g["dxt"]
+        for k in grads:
+            grads[k] += g[k]
+        da_prev = g["da_prev"]
+    return {"dx": dx, "da0": da_prev, **grads}
+
+
+def rnn_loss(x, y, a0, parameters):
+    """The cross-entropy J = −(1/m) Σ_t Σ_i Σ_k y log ŷ and all its gradients.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_x, m, T_x)
+    y : ndarray, shape (n_y, m, T_x)
+        One-hot targets (probability columns are accepted too).
+    a0 : ndarray, shape (n_a, m)
+    parameters : dict
+        As for :func:`rnn_cell_forward`.
+
+    Returns
+    -------
+    J : float
+    gradients : dict
+        ``dWax, dWaa, dWya, dba, dby`` (the parameters' shapes), ``dx`` (n_x, m, T_x), ``da0`` (n_a, m).
+    """
+    dims = Dimensions()
+    check_parameters(parameters, PARAMETER_SHAPES, dims)
+    dims.check("x", x, "n_x m T_x")
+    dims.check("y", y, "n_y m T_x")
+    dims.check("a0", a0, "n_a m")
+    check_distribution("y", y)
+    a, _, caches = rnn_forward(x, a0, parameters)
+    Wya, m = parameters["Wya"], dims["m"]
+    zy = np.einsum("ya,amt->ymt", Wya, a) + parameters["by"][:, :, None]
+    log_yhat = log_softmax(zy)
+    J = -float(np.sum(y * log_yhat)) / m
+    dzy = (np.exp(log_yhat) - y) / m
+    dWya = np.einsum("ymt,amt->ya", dzy, a)
+    dby = dzy.sum(axis=(1, 2))[:, None]
+    da_y = np.einsum("ya,ymt->amt", Wya, dzy)
+    return J, {**_backward(da_y, caches[0], x), "dWya": dWya, "dby": dby}
+
+
+def _cache_entry(cache, length, producer):
+    if not isinstance(cache, tuple) or len(cache) != length:
+        raise TypeError(f"expected the cache returned by {producer} (a tuple of {length}), got {type(cache).__name__}")
+    return cache
