@@ -79,14 +79,20 @@ def largest_difference(brute, formula):
         return max(abs(u - v) for u, v in zip(brute, formula))
 
 
-def _timed(key, brute, compact):
-    start = time.perf_counter()
-    difference = largest_difference(brute(), compact())
-    return Check(key, difference < TOLERANCE, float(difference), time.perf_counter() - start)
+def _run(pairs, prefix):
+    """Run the ``(key, brute, formula)`` checks whose key starts with ``prefix``."""
+    checks = []
+    for key, brute, formula in pairs:
+        if key.startswith(prefix):
+            start = time.perf_counter()
+            difference = largest_difference(brute(), formula())
+            checks.append(Check(key, difference < TOLERANCE, float(difference), time.perf_counter() - start))
+    return checks
 
 
-def rnn_checks():
-    """Every RNN result: cell and output layer on surrogates, through time on the full loss."""
+def rnn_checks(prefix="rnn."):
+    """The RNN results whose key starts with ``prefix``: cell and output layer on surrogates,
+    through time on the full loss."""
     n_x, n_a, n_y, m, T = (SIZES[k] for k in ("n_x", "n_a", "n_y", "m", "T_x"))
     P = {
         "Wax": rationals(n_a, n_x, 1),
@@ -122,12 +128,12 @@ def rnn_checks():
         return cross_entropy(evaluate(Softmax(rnn.FORWARD["zy"].rhs), values), y[0])
 
     checks = [
-        _timed(
+        (
             "rnn.cell.tanh_prime",
             lambda: entrywise_gradient(lambda Z: sum(Z.applyfunc(sp.tanh)), z0),
             lambda: evaluate(rnn.CELL["tanh_prime"].rhs, {rnn.a_next: z0.applyfunc(sp.tanh)}),
         ),
-        _timed(
+        (
             "rnn.cell.dz",
             lambda: entrywise_gradient(lambda Z: sum(da_next.multiply_elementwise(Z.applyfunc(sp.tanh))), z0),
             lambda: evaluate(rnn.CELL["dz"].rhs, {**step, rnn.a_next: z0.applyfunc(sp.tanh)}),
@@ -135,7 +141,7 @@ def rnn_checks():
     ]
     for key, sym in [("dWax", rnn.Wax), ("dWaa", rnn.Waa), ("dba", rnn.ba), ("dxt", rnn.xt), ("da_prev", rnn.a_prev)]:
         checks.append(
-            _timed(
+            (
                 f"rnn.cell.{key}",
                 lambda sym=sym: entrywise_gradient(cell_surrogate(s=sym), step[sym]),
                 lambda key=key: evaluate(rnn.CELL[key].rhs, step),
@@ -144,37 +150,43 @@ def rnn_checks():
     for key, sym in [("dzy", rnn.zy), ("dWya", rnn.Wya), ("dby", rnn.by), ("da_y", rnn.a_next)]:
         at = evaluate(rnn.FORWARD["zy"].rhs, step) if sym is rnn.zy else step[sym]
         brute = (
-            (lambda: entrywise_gradient(lambda Z: cross_entropy(evaluate(Softmax(rnn.zy), {rnn.zy: Z}), y[0]), at))
+            (lambda at=at: entrywise_gradient(lambda Z: cross_entropy(evaluate(Softmax(rnn.zy), {rnn.zy: Z}), y[0]), at))
             if sym is rnn.zy
             else (lambda sym=sym, at=at: entrywise_gradient(lambda X: output_loss(X, sym), at))
         )
-        checks.append(_timed(f"rnn.output.{key}", brute, lambda key=key: evaluate(rnn.OUTPUT[key].rhs, step)))
+        checks.append((f"rnn.output.{key}", brute, lambda key=key: evaluate(rnn.OUTPUT[key].rhs, step)))
 
-    grads = rnn.loss_gradients(x, y, a0, P)
+    grads = {}
+
+    def gradient(key):
+        if not grads:
+            grads.update(rnn.loss_gradients(x, y, a0, P))
+        return grads[key]
+
     for key in rnn.TOTAL:
         checks.append(
-            _timed(
+            (
                 f"rnn.bptt.{key}",
                 lambda key=key: entrywise_gradient(lambda X: rnn.loss(x, y, a0, {**P, key[1:]: X}), P[key[1:]]),
-                lambda key=key: grads[key],
+                lambda key=key: gradient(key),
             )
         )
     checks.append(
-        _timed(
+        (
             "rnn.bptt.dx",
             lambda: [
                 g
                 for t in range(T)
                 for g in entrywise_gradient(lambda X, t=t: rnn.loss([*x[:t], X, *x[t + 1 :]], y, a0, P), x[t])
             ],
-            lambda: [g for dx_t in grads["dx"] for g in dx_t],
+            lambda: [g for dx_t in gradient("dx") for g in dx_t],
         )
     )
     checks.append(
-        _timed(
+        (
             "rnn.bptt.da0",
             lambda: entrywise_gradient(lambda X: rnn.loss(x, y, X, P), a0),
-            lambda: grads["da0"],
+            lambda: gradient("da0"),
         )
     )
     a, _ = rnn.forward(x, a0, P)
@@ -184,6 +196,6 @@ def rnn_checks():
         return first + rnn.loss(x[1:], y[1:], A1, P)
 
     checks.append(
-        _timed("rnn.bptt.da_next", lambda: entrywise_gradient(loss_given_a1, a[1]), lambda: grads["da_next"][0])
+        ("rnn.bptt.da_next", lambda: entrywise_gradient(loss_given_a1, a[1]), lambda: gradient("da_next")[0])
     )
-    return checks
+    return _run(checks, prefix)
