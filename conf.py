@@ -17,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+# The pages' kernels import derivations/ and rnnlstm/ from this checkout, whatever is installed.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 project = "rnnlstm"
 author = "the rnnlstm authors"
@@ -115,14 +117,17 @@ mathjax_path = "mathjax/tex-chtml.js"
 mathjax3_config = {"tex": {"tags": "none"}, "options": {"enableMenu": False}}
 
 
+def _require_mathjax(app):
+    if app.builder.format == "html" and not (MATHJAX / "tex-chtml.js").exists():
+        raise RuntimeError(
+            f"MathJax 3 not found at {MATHJAX}: run the README's build command (scripts/docs.sh), "
+            "which installs it from npm"
+        )
+
+
 def _copy_mathjax(app, exception):
     if exception is not None or app.builder.format != "html":
         return
-    if not (MATHJAX / "tex-chtml.js").exists():
-        raise RuntimeError(
-            f"MathJax 3 not found at {MATHJAX}: run the README's build command, or "
-            "`npm install --prefix .cache/mathjax mathjax@3`"
-        )
     target = Path(app.outdir) / "_static" / "mathjax"
     for rel in MATHJAX_FILES:
         src, dst = MATHJAX / rel, target / rel
@@ -134,6 +139,7 @@ def _copy_mathjax(app, exception):
 
 
 def setup(app):
+    app.connect("builder-inited", _require_mathjax)
     app.connect("builder-inited", _tie_cache_to_library)
     app.connect("source-read", _depend_on_library)
     app.connect("build-finished", _copy_mathjax)

@@ -7,7 +7,16 @@ import numpy as np
 
 
 class Dimensions(dict):
-    """Sizes of the named dimensions (``n_a``, ``m``, ``T_x``, ...), bound by the first array seen."""
+    """Sizes of the named dimensions (``n_a``, ``m``, ``T_x``, ...), bound by the first array seen;
+    a dimension written as a number (the ``1`` of a bias) is that number."""
+
+    def __missing__(self, dim):
+        if dim.isdigit():
+            return int(dim)
+        raise KeyError(dim)
+
+    def setdefault(self, dim, size):
+        return int(dim) if dim.isdigit() else super().setdefault(dim, size)
 
     def check(self, name, value, dims):
         """Return ``value`` if it is a finite float array of shape ``dims`` (e.g. ``"n_a m"``)."""
@@ -28,7 +37,7 @@ class Dimensions(dict):
         return value
 
     def _expected(self, names):
-        sizes = [str(self[d]) if d in self else "?" for d in names]
+        sizes = [str(self[d]) if d in self or d.isdigit() else "?" for d in names]
         return f"({', '.join(names)}) = ({', '.join(sizes)})"
 
 

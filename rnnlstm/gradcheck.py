@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def numerical_gradient(f, array, eps=1e-6):
+def numerical_gradient(f, array, eps=1e-5):
     """∂f/∂array by central differences (f(θ + ε) − f(θ − ε)) / 2ε, one entry at a time.
 
     ``f`` takes no argument and reads ``array``, which is perturbed in place and always restored.
@@ -15,6 +15,8 @@ def numerical_gradient(f, array, eps=1e-6):
     f : callable () -> float
     array : ndarray of floats, any shape
     eps : float
+        The step. 1e-5 balances the truncation error, O(eps²), against the rounding error of
+        f, O(1e-16 |f| / eps), for float64 losses of order one.
 
     Returns
     -------
@@ -43,7 +45,7 @@ def relative_error(analytic, numeric):
     return float(np.linalg.norm(analytic - numeric) / max(scale, np.finfo(np.float64).tiny))
 
 
-def gradient_check(f, arrays, gradients, eps=1e-6):
+def gradient_check(f, arrays, gradients, eps=1e-5):
     """The relative error of each analytic gradient against central differences of ``f``.
 
     Parameters

@@ -1,0 +1,71 @@
+"""Shared fixtures: random RNN problems, a strict build of the book, tools that CI must have."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(available: bool, what: str):
+    """Skip when ``what`` is missing locally; in CI a missing tool is a failure, never a skip."""
+    if not available:
+        if IN_CI:
+            pytest.fail(f"{what} is missing in CI; scripts/test.sh should have installed it")
+        pytest.skip(f"{what} is not installed")
+
+
+def random_problem(n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64, scale=1.0):
+    """Parameters, inputs, one-hot targets and an initial state of the given sizes."""
+    rng = np.random.default_rng(seed)
+    parameters = {
+        "Wax": rng.normal(size=(n_a, n_x)) * scale,
+        "Waa": rng.normal(size=(n_a, n_a)) * scale * 0.5,
+        "Wya": rng.normal(size=(n_y, n_a)) * scale,
+        "ba": rng.normal(size=(n_a, 1)),
+        "by": rng.normal(size=(n_y, 1)),
+    }
+    x = rng.normal(size=(n_x, m, T_x))
+    y = np.eye(n_y)[:, rng.integers(n_y, size=(m, T_x))]
+    a0 = rng.normal(size=(n_a, m))
+    cast = lambda v: v.astype(dtype)  # noqa: E731
+    return cast(x), cast(y), cast(a0), {k: cast(v) for k, v in parameters.items()}
+
+
+SHAPES = [  # (n_x, n_a, n_y, m, T_x), including m = 1 and T_x = 1
+    (3, 5, 4, 6, 4),
+    (1, 1, 2, 1, 1),
+    (2, 3, 3, 1, 5),
+    (4, 2, 5, 7, 1),
+]
+
+
+def sphinx_build(source_root: Path, outdir: Path, cache: Path, *extra: str):
+    """Run the README's strict build of the book at ``source_root``; return the completed process."""
+    require(shutil.which("npm") is not None or (ROOT / ".cache/mathjax").exists(), "MathJax (npm)")
+    env = {**os.environ, "RNNLSTM_CACHE": str(cache)}
+    env.setdefault("RNNLSTM_MATHJAX", str(ROOT / ".cache/mathjax/node_modules/mathjax/es5"))
+    cmd = [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-c", ".", "docs", str(outdir), *extra]
+    return subprocess.run(cmd, cwd=source_root, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The book built from this checkout into a temporary folder, with a fresh execution cache."""
+    try:
+        import myst_nb  # noqa: F401
+        import sphinx_book_theme  # noqa: F401
+    except ImportError:
+        require(False, "the docs toolchain (pip install -e '.[docs]')")
+    base = tmp_path_factory.mktemp("site")
+    result = sphinx_build(ROOT, base / "html", base / "cache")
+    assert result.returncode == 0, f"strict docs build failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
+    return base / "html"

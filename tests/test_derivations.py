@@ -1,0 +1,111 @@
+"""derivations/: notation, the per-node rules, the brute-force cross-checks and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sympy as sp
+
+import derivations
+from derivations import __main__ as cli
+from derivations import bruteforce, calculus, notation, rnn
+
+
+def test_notation_writes_the_course_superscripts_in_order():
+    q = notation.Quantity("a", example="2", layer="3", time="4")
+    assert q.latex(entry="5") == r"a_{5}^{(2)[3]\langle 4 \rangle}"
+    assert notation.latex(rnn.Wax.T * rnn.dz) == r"W_{ax}^{T} dz^{\langle t \rangle}"
+    assert notation.latex(rnn.dz * rnn.xt.T) == r"dz^{\langle t \rangle} x^{\langle t \rangle T}"
+
+
+def test_every_chapter_equation_is_printed_in_course_notation():
+    cell = derivations.get("rnn.cell.dz").latex
+    assert r"\odot" in cell and r"\left(a^{\langle t \rangle}\right)^{2}" in cell
+    assert derivations.get("rnn.cell.dba").latex.endswith(r"\sum_{i=1}^{m} dz^{(i)\langle t \rangle}")
+    assert derivations.get("rnn.forward.z").latex.endswith("+ b_a")  # the broadcast bias is written b_a
+
+
+def test_local_derivatives_are_written_in_terms_of_the_value():
+    v = sp.Symbol("v")
+    tanh_prime = calculus.local_derivative(sp.tanh)
+    assert sp.expand(tanh_prime(v) - (1 - v**2)) == 0
+    s = sp.Symbol("s")
+    sigma_prime = calculus.local_derivative(sp.Lambda(s, 1 / (1 + sp.exp(-s))))
+    assert sp.expand(sigma_prime(v) - v * (1 - v)) == 0
+
+
+def test_vjp_refuses_a_silent_zero(monkeypatch):
+    X = sp.MatrixSymbol("X", 2, 2)
+    D = sp.MatrixSymbol("D", 2, 2)
+    monkeypatch.setattr(sp.Trace, "diff", lambda self, wrt: sp.ZeroMatrix(2, 2))
+    with pytest.raises(calculus.DerivationError, match="came out as 0"):
+        calculus.vjp(X.applyfunc(sp.tanh), X, D)
+
+
+def test_the_derived_rnn_formulas_are_the_known_ones():
+    assert rnn.CELL["dWax"].rhs == rnn.dz * rnn.xt.T
+    assert rnn.CELL["da_prev"].rhs == rnn.Waa.T * rnn.dz
+    assert rnn.BPTT["da_next"].rhs == rnn.Wya.T * rnn.dzy + rnn.Waa.T * rnn.dz_next
+    assert rnn.OUTPUT["da_y"].rhs == rnn.Wya.T * rnn.dzy
+
+
+def test_brute_force_agrees_with_every_rnn_result():
+    checks = bruteforce.rnn_checks()
+    keys = {c.key for c in checks}
+    derived = {k for k in derivations.results("rnn") if ".forward." not in k}
+    assert keys == derived, "every derived RNN result needs a brute-force check"
+    assert [c.key for c in checks if not c.agrees] == []
+    assert max(c.difference for c in checks) < 1e-40
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        # the course figure's dtanh without the upstream factor
+        lambda: calculus.Derived("dz", rnn.dz, rnn.CELL["tanh_prime"].rhs, "broken"),
+        # a weight gradient off by a factor
+        lambda: calculus.Derived("dWax", rnn.STEP["dWax"], 2 * rnn.dz * rnn.xt.T, "broken"),
+    ],
+)
+def test_brute_force_catches_a_wrong_formula(monkeypatch, broken):
+    wrong = broken()
+    patched = dict(rnn.CELL)
+    patched[wrong.name] = wrong
+    monkeypatch.setattr(rnn, "CELL", patched)
+    failing = [c.key for c in bruteforce.rnn_checks("rnn.cell.") if not c.agrees]
+    assert f"rnn.cell.{wrong.name}" in failing
+
+
+def test_generated_files_match_the_derivations():
+    for chapter in derivations.CHAPTERS:
+        assert (cli.GENERATED / f"{chapter}.json").read_text(encoding="utf-8") == cli.render(chapter)
+
+
+def test_check_reports_drift_and_regeneration_repairs_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "GENERATED", tmp_path)
+    monkeypatch.setattr(cli, "CHECKS", {"rnn": lambda: []})  # brute force is tested above
+    assert cli.main(["--check"]) == 1  # missing file
+    assert cli.main([]) == 0
+    assert cli.main(["--check"]) == 0
+    table = json.loads((tmp_path / "rnn.json").read_text())
+    table["rnn.cell.dz"]["latex"] = "dz = da"
+    (tmp_path / "rnn.json").write_text(json.dumps(table))
+    assert cli.main(["--check"]) == 1
+    assert "differs" in capsys.readouterr().err
+
+
+def test_check_fails_when_a_cross_check_fails(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "GENERATED", tmp_path)
+    monkeypatch.setattr(cli, "CHECKS", {"rnn": lambda: [bruteforce.Check("rnn.cell.dz", False, 0.5, 0.0)]})
+    assert cli.main([]) == 1
+    assert not (tmp_path / "rnn.json").exists(), "nothing is written when a cross-check fails"
+
+
+def test_show_and_list(capsys):
+    assert cli.main(["--show", "rnn.bptt.dWax"]) == 0
+    out = capsys.readouterr().out
+    assert r"dW_{ax} = \sum_{t=1}^{T_{x}} dz^{\langle t \rangle} x^{\langle t \rangle T}" in out
+    assert cli.main(["--show", "rnn.nope"]) == 2
+    assert cli.main(["--list"]) == 0
+    assert "rnn.bptt.da0" in capsys.readouterr().out.split()
