@@ -16,7 +16,7 @@ def numerical_gradient(f, array, eps=1e-5):
     array : ndarray of floats, any shape
     eps : float
         The step. 1e-5 balances the truncation error, O(eps²), against the rounding error of
-        f, O(1e-16 |f| / eps), for float64 losses of order one.
+        f, O(1e-16 · abs(f) / eps), for float64 losses of order one.
 
     Returns
     -------

@@ -49,23 +49,25 @@ SHAPES = [  # (n_x, n_a, n_y, m, T_x), including m = 1 and T_x = 1
 
 
 def sphinx_build(source_root: Path, outdir: Path, cache: Path, *extra: str):
-    """Run the README's strict build of the book at ``source_root``; return the completed process."""
+    """Run the README's strict build of the book at ``source_root`` (``extra``: more options, such
+    as ``-j auto``); return the completed process."""
     require(shutil.which("npm") is not None or (ROOT / ".cache/mathjax").exists(), "MathJax (npm)")
     env = {**os.environ, "RNNLSTM_CACHE": str(cache)}
     env.setdefault("RNNLSTM_MATHJAX", str(ROOT / ".cache/mathjax/node_modules/mathjax/es5"))
-    cmd = [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-j", "auto", "-c", ".", "docs", str(outdir), *extra]
+    cmd = [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-c", ".", "docs", str(outdir), *extra]
     return subprocess.run(cmd, cwd=source_root, env=env, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
-    """The book built from this checkout into a temporary folder, with a fresh execution cache."""
+    """The book built from this checkout into a temporary folder, with a fresh execution cache,
+    in parallel: the cache must be created before the workers fork (conf.py)."""
     try:
         import myst_nb  # noqa: F401
         import sphinx_book_theme  # noqa: F401
     except ImportError:
         require(False, "the docs toolchain (pip install -e '.[docs]')")
     base = tmp_path_factory.mktemp("site")
-    result = sphinx_build(ROOT, base / "html", base / "cache")
+    result = sphinx_build(ROOT, base / "html", base / "cache", "-j", "auto")
     assert result.returncode == 0, f"strict docs build failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
     return base / "html"
