@@ -1,0 +1,110 @@
+"""The built book in a real browser: Debian's chromium driven by Playwright, on a local server.
+
+Every page answers 200, every math element is typeset by the site's own MathJax with no error,
+the console stays clean and no request leaves the local server.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from conftest import require
+from test_docs import PAGES
+
+import derivations
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync"]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(built_site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(CHROMIUM is not None, "Debian's chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "playwright (pip install -e '.[test]')")
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield context
+        context.close()
+
+
+@pytest.mark.parametrize("page_name", PAGES)
+def test_page_renders_offline_with_all_math_typeset(server, browser, page_name):
+    page = browser.new_page()
+    outside, errors = [], []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def route(r):
+        if r.request.url.startswith(server):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    # pydata-sphinx-theme reads its light/dark mode from localStorage and logs an error when unset
+    page.add_init_script("localStorage.setItem('mode', 'light'); localStorage.setItem('theme', 'light');")
+    response = page.goto(f"{server}/{page_name}.html")
+    assert response is not None and response.status == 200
+    page.wait_for_load_state("networkidle")
+    typeset = page.evaluate(
+        """async () => {
+            const math = document.querySelectorAll('.math').length;
+            if (math === 0) return {math, containers: 0, errors: 0};
+            if (!window.MathJax || !MathJax.startup) return null;
+            await MathJax.startup.promise;
+            return {
+                math,
+                containers: document.querySelectorAll('.math mjx-container').length,
+                errors: document.querySelectorAll('mjx-merror').length,
+            };
+        }"""
+    )
+    assert typeset is not None, "the page has math but MathJax did not load"
+    assert typeset["containers"] == typeset["math"], typeset
+    assert typeset["errors"] == 0
+    if page_name in ("notation", "rnn-forward", "rnn-cell-backward", "rnn-bptt"):
+        assert typeset["math"] > 10
+    assert outside == [], f"requests left the local server: {outside}"
+    assert errors == [], errors
+    page.close()
+
+
+def test_equations_are_numbered_and_cross_references_resolve(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/rnn-bptt.html")
+    page.evaluate("async () => { await MathJax.startup.promise; }")
+    numbers = page.locator("div.math span.eqno").all_inner_texts()
+    shown = [k for k in derivations.results("rnn") if k.startswith(("rnn.output.", "rnn.bptt."))]
+    assert len(numbers) == len(shown) and all(n.strip().startswith("(") for n in numbers)
+    link = page.locator('a[href*="rnn-cell-backward.html#equation-rnn-cell-da-prev"]').first
+    link.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("rnn-cell-backward.html#equation-rnn-cell-da-prev")
+    assert page.locator("#equation-rnn-cell-da-prev mjx-container").count() == 1
+    page.close()
