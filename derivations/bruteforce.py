@@ -23,7 +23,7 @@ from . import rnn
 from .evaluate import evaluate
 from .output import Softmax, cross_entropy
 
-SIZES = {"n_x": 2, "n_a": 2, "n_y": 3, "m": 2, "T_x": 2}
+SIZES = {"n_x": 2, "n_a": 2, "n_y": 2, "m": 2, "T_x": 2}
 DIGITS = 50  # the difference is evaluated to this many significant digits ...
 TOLERANCE = mpmath.mpf("1e-40")  # ... and must vanish to these
 

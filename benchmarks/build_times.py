@@ -1,0 +1,53 @@
+"""Time the book's clean build, its no-change rebuild and the regeneration of the derivations.
+
+    .venv/bin/python benchmarks/build_times.py [--parallel]
+
+Each is a subprocess timed by wall clock, side by side in one run, against the targets for a
+2-core machine: clean build ≤ 60 s, no-change rebuild ≤ 3 s, regeneration ≤ 10 s. The clean build
+uses a fresh output folder and execution cache; the real _build/ and .cache/ are not touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {"clean build": 60.0, "no-change rebuild": 3.0, "regeneration": 10.0}
+
+
+def timed(cmd, env=None):
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--parallel", action="store_true", help="build with -j auto")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "RNNLSTM_CACHE": str(Path(tmp) / "cache")}
+        build = [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-q", "-c", ".", "docs", str(Path(tmp) / "html")]
+        build += ["-j", "auto"] if args.parallel else []
+        measured = {
+            "clean build": timed(build, env),
+            "no-change rebuild": timed(build, env),
+            "regeneration": timed([sys.executable, "-m", "derivations"]),
+        }
+    print(f"{'step':<20}{'seconds':>10}{'target':>10}{'ratio':>8}")
+    for step, seconds in measured.items():
+        target = TARGETS[step]
+        print(f"{step:<20}{seconds:>10.1f}{target:>10.0f}{seconds / target:>8.2f}{'' if seconds <= target else '  over'}")
+
+
+if __name__ == "__main__":
+    main()
