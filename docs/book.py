@@ -39,9 +39,9 @@ def brute_force_table(checks):
     if failed:
         raise AssertionError(f"brute force disagrees with the derived formula for {failed}")
     return table(
-        ["result", "rule that derived it", "max abs(brute force − formula)", "agrees"],
+        ["equation", "result in `derivations/`", "rule that derived it", "max abs(brute force − formula)"],
         [
-            (f"`{c.key}`", derivations.get(c.key).rule, f"{c.difference:.1e}", "yes")
+            (f"{{eq}}`{c.key.replace('.', '-')}`", f"`{c.key}`", derivations.get(c.key).rule, f"{c.difference:.1e}")
             for c in checks
         ],
     )

@@ -45,7 +45,8 @@ def rnn_cell_forward(xt, a_prev, parameters):
 def _cell_forward(xt, a_prev, p):
     z = p["Waa"] @ a_prev + p["Wax"] @ xt + p["ba"]
     a_next = np.tanh(z)
-    yt_pred = softmax(p["Wya"] @ a_next + p["by"])
+    zy = p["Wya"] @ a_next + p["by"]
+    yt_pred = softmax(zy)
     return a_next, yt_pred, (a_next, a_prev, xt, p)
 
 
