@@ -1,7 +1,8 @@
-"""``python -m derivations``: derive, cross-check and write the generated equation files.
+"""``python -m derivations``: derive and write the generated equation files, or check them.
 
-    python -m derivations            derive, cross-check, regenerate derivations/generated/
-    python -m derivations --check    exit 1 if a cross-check fails or a generated file drifted
+    python -m derivations            derive and regenerate derivations/generated/
+    python -m derivations --check    cross-check every result by brute force and compare the
+                                     generated files: exit 1 on a failure or a drift
     python -m derivations --list     the keys of every result
     python -m derivations --show K   one equation, its LaTeX and the rule that derived it
 """
@@ -10,14 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import CHAPTERS, bruteforce, get, results
 
 GENERATED = Path(__file__).parent / "generated"
-CHECKS = {"rnn": bruteforce.rnn_checks}
 
 
 def render(chapter: str) -> str:
@@ -26,10 +28,16 @@ def render(chapter: str) -> str:
     return json.dumps(table, indent=2, ensure_ascii=False) + "\n"
 
 
+def run_checks():
+    """Every chapter's brute-force cross-checks, the chapters in parallel processes."""
+    with ProcessPoolExecutor(max_workers=min(len(CHAPTERS), os.cpu_count() or 1)) as pool:
+        return [c for checks in pool.map(bruteforce.checks, CHAPTERS) for c in checks]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m derivations", description=__doc__.split("\n")[0])
     action = parser.add_mutually_exclusive_group()
-    action.add_argument("--check", action="store_true", help="cross-check and compare, write nothing")
+    action.add_argument("--check", action="store_true", help="cross-check and compare; write nothing")
     action.add_argument("--list", action="store_true", help="list the keys of every result")
     action.add_argument("--show", metavar="KEY", help="print one result")
     args = parser.parse_args(argv)
@@ -48,26 +56,27 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     failed = []
-    for chapter in CHAPTERS:
-        for c in CHECKS[chapter]():
+    if args.check:
+        for c in run_checks():
             status = "ok  " if c.agrees else "FAIL"
-            print(f"{status} {c.key:<24} |brute force − formula| = {c.difference:.1e}  ({c.seconds:.2f} s)")
+            print(f"{status} {c.key:<26} |brute force − formula| = {c.difference:.1e}  ({c.seconds:.2f} s)")
             if not c.agrees:
                 failed.append(c.key)
+    for chapter in CHAPTERS:
         path = GENERATED / f"{chapter}.json"
         text = render(chapter)
-        if args.check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                failed.append(f"{path} differs from what the derivations produce now")
-        elif not failed:
+        if not args.check:
             GENERATED.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")
-            print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+            print(f"wrote {path} ({len(results(chapter))} results)")
+        elif not path.exists() or path.read_text(encoding="utf-8") != text:
+            failed.append(f"{path} differs from what the derivations produce now: run python -m derivations")
     seconds = time.perf_counter() - start
     if failed:
         print(f"\n{len(failed)} failed ({seconds:.1f} s):\n  " + "\n  ".join(failed), file=sys.stderr)
         return 1
-    print(f"{len(results())} results, all cross-checks agree ({seconds:.1f} s)")
+    if args.check:
+        print(f"{len(results())} results: every cross-check agrees, every generated file is current ({seconds:.1f} s)")
     return 0
 
 

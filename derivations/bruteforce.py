@@ -15,15 +15,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from fractions import Fraction
+from importlib import import_module
 
 import mpmath
+import numpy as np
 import sympy as sp
 
-from . import rnn
 from .evaluate import evaluate
 from .output import Softmax, cross_entropy
 
-SIZES = {"n_x": 2, "n_a": 2, "n_y": 2, "m": 2, "T_x": 2}
+SIZES = {  # m = 2 so that a missing 1/m shows; T_x = 2 so that the recursion is exercised
+    "rnn": {"n_x": 2, "n_a": 2, "n_y": 2, "m": 2, "T_x": 2},
+    "lstm": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 2},
+}
 DIGITS = 50  # the difference is evaluated to this many significant digits ...
 TOLERANCE = mpmath.mpf("1e-40")  # ... and must vanish to these
 
@@ -70,9 +74,14 @@ def _cse(exprs):
     return sp.cse(exprs, order="none")  # the default canonical order costs more than the rest
 
 
+def in_mpmath(M):
+    """An exact matrix as a numpy object array of ``mpmath.mpf`` at :data:`DIGITS` digits."""
+    return np.array(at_point(list(M)), dtype=object).reshape(M.shape)
+
+
 def largest_difference(brute, formula):
-    """max |brute − formula| over the entries; ``formula`` is an exact matrix."""
-    formula = at_point(formula)
+    """max |brute − formula| over the entries; ``formula`` is an exact matrix or mpmath values."""
+    formula = list(np.asarray(formula, dtype=object).flat) if not isinstance(formula, sp.MatrixBase) else at_point(formula)
     if len(brute) != len(formula):
         raise ValueError(f"brute force has {len(brute)} entries, the formula {len(formula)}")
     with mpmath.workdps(DIGITS):
@@ -85,117 +94,97 @@ def _run(pairs, prefix):
     for key, brute, formula in pairs:
         if key.startswith(prefix):
             start = time.perf_counter()
-            difference = largest_difference(brute(), formula())
+            with mpmath.workdps(DIGITS):
+                difference = largest_difference(brute(), formula())
             checks.append(Check(key, difference < TOLERANCE, float(difference), time.perf_counter() - start))
     return checks
 
 
-def rnn_checks(prefix="rnn."):
-    """The RNN results whose key starts with ``prefix``: cell and output layer on surrogates,
-    through time on the full loss."""
-    n_x, n_a, n_y, m, T = (SIZES[k] for k in ("n_x", "n_a", "n_y", "m", "T_x"))
-    P = {
-        "Wax": rationals(n_a, n_x, 1),
-        "Waa": rationals(n_a, n_a, 2),
-        "Wya": rationals(n_y, n_a, 3),
-        "ba": rationals(n_a, 1, 4),
-        "by": rationals(n_y, 1, 5),
-    }
-    x = [rationals(n_x, m, 10 + t) for t in range(T)]
-    y = [one_hot(n_y, m, t) for t in range(T)]
-    a0 = rationals(n_a, m, 6)
-    da_next = rationals(n_a, m, 7)
-    z0 = rationals(n_a, m, 8)
-    symbols = {rnn.PARAMETERS[k]: v for k, v in P.items()}
-    step = {**symbols, rnn.xt: x[0], rnn.a_prev: a0, rnn.da_next: da_next}
-    step[rnn.a_next] = evaluate(rnn.FORWARD["a_next"].rhs, {rnn.z: evaluate(rnn.FORWARD["z"].rhs, step)})
-    step[rnn.dz] = evaluate(rnn.CELL["dz"].rhs, step)
-    step[rnn.yt], step[rnn.yt_pred] = y[0], evaluate(Softmax(rnn.FORWARD["zy"].rhs), step)
-    step[rnn.dzy] = evaluate(rnn.OUTPUT["dzy"].rhs, step)
+def _size(d, sizes):
+    return int(sp.sympify(d).subs({sp.Symbol(k, integer=True, positive=True): v for k, v in sizes.items()}))
 
-    def cell_surrogate(**change):
-        """Σ da⟨t⟩ ⊙ a⟨t⟩, with one input of the cell replaced by ``change``."""
 
+def checks(chapter, prefix=""):
+    """The cross-checks of one chapter module (:mod:`derivations.rnn`, :mod:`derivations.lstm`)
+    whose key starts with ``chapter.prefix``: the cell and the output layer on surrogate scalars,
+    the recursion and the totals on the full loss."""
+    ch = import_module(f"derivations.{chapter}")
+    pairs = []
+
+    def add(key, brute, formula):
+        pairs.append((f"{chapter}.{key}", brute, formula))
+
+    sizes = SIZES[chapter]
+    P = {k: rationals(_size(s.rows, sizes), _size(s.cols, sizes), seed) for seed, (k, s) in enumerate(ch.PARAMETERS.items(), 1)}
+    n_x, n_a, n_y, m, T = (sizes[k] for k in ("n_x", "n_a", "n_y", "m", "T_x"))
+    parameters = ch.parameter_values(P)
+
+    # One cell: the scalar Σ da⟨t⟩ ⊙ a⟨t⟩ (+ Σ dc⟨t⟩ ⊙ c⟨t⟩) has exactly the cell's gradients.
+    base = {**parameters, ch.xt: rationals(n_x, m, 20), ch.a_prev: rationals(n_a, m, 21)}
+    if hasattr(ch, "c_prev"):
+        base[ch.c_prev] = rationals(n_a, m, 22)
+    upstream = {carried: rationals(n_a, m, 23 + i) for i, carried in enumerate(ch.CARRIED)}
+    full = ch.cell_forward(dict(base))
+    with mpmath.workdps(DIGITS):  # the formulas, evaluated at 50 digits from the same rationals
+        formula = ch.cell_forward({k: in_mpmath(v) for k, v in base.items()})
+        formula.update({ch.CARRIED[c]: in_mpmath(g) for c, g in upstream.items()})
+        for d in ch.CELL.values():
+            formula[d.lhs] = evaluate(d.rhs, formula)
+
+    def cell_scalar(symbol):
         def scalar(X):
-            values = {**step, **{sym: X for sym in change.values()}}
-            a = evaluate(rnn.FORWARD["a_next"].rhs, {rnn.z: evaluate(rnn.FORWARD["z"].rhs, values)})
-            return sum(da_next.multiply_elementwise(a))
+            values = ch.cell_forward({**base, symbol: X})
+            return sum(sum(g.multiply_elementwise(values[c])) for c, g in upstream.items())
 
         return scalar
 
-    def output_loss(X, sym):
-        values = {**step, sym: X}
-        return cross_entropy(evaluate(Softmax(rnn.FORWARD["zy"].rhs), values), y[0])
+    for key, (f, pre, _) in ch.LOCAL.items():
+        add(f"cell.{key}", lambda pre=pre, f=f: entrywise_gradient(lambda Z: sum(Z.applyfunc(f)), full[pre]),
+            lambda key=key: formula[ch.CELL[key].lhs])  # fmt: skip
+    for key, symbol in ch.WRT.items():
+        add(f"cell.{key}", lambda s=symbol: entrywise_gradient(cell_scalar(s), full[s]),
+            lambda key=key: formula[ch.CELL[key].lhs])  # fmt: skip
 
-    checks = [
-        (
-            "rnn.cell.tanh_prime",
-            lambda: entrywise_gradient(lambda Z: sum(Z.applyfunc(sp.tanh)), z0),
-            lambda: evaluate(rnn.CELL["tanh_prime"].rhs, {rnn.a_next: z0.applyfunc(sp.tanh)}),
-        ),
-        (
-            "rnn.cell.dz",
-            lambda: entrywise_gradient(lambda Z: sum(da_next.multiply_elementwise(Z.applyfunc(sp.tanh))), z0),
-            lambda: evaluate(rnn.CELL["dz"].rhs, {**step, rnn.a_next: z0.applyfunc(sp.tanh)}),
-        ),
-    ]
-    for key, sym in [("dWax", rnn.Wax), ("dWaa", rnn.Waa), ("dba", rnn.ba), ("dxt", rnn.xt), ("da_prev", rnn.a_prev)]:
-        checks.append(
-            (
-                f"rnn.cell.{key}",
-                lambda sym=sym: entrywise_gradient(cell_surrogate(s=sym), step[sym]),
-                lambda key=key: evaluate(rnn.CELL[key].rhs, step),
-            )
-        )
-    for key, sym in [("dzy", rnn.zy), ("dWya", rnn.Wya), ("dby", rnn.by), ("da_y", rnn.a_next)]:
-        at = evaluate(rnn.FORWARD["zy"].rhs, step) if sym is rnn.zy else step[sym]
-        brute = (
-            (lambda at=at: entrywise_gradient(lambda Z: cross_entropy(evaluate(Softmax(rnn.zy), {rnn.zy: Z}), y[0]), at))
-            if sym is rnn.zy
-            else (lambda sym=sym, at=at: entrywise_gradient(lambda X: output_loss(X, sym), at))
-        )
-        checks.append((f"rnn.output.{key}", brute, lambda key=key: evaluate(rnn.OUTPUT[key].rhs, step)))
+    # The output layer: the loss of one step as a function of z_y, its weight and bias, or a⟨t⟩.
+    y0 = one_hot(n_y, m, 0)
+    before_output = {k: v for k, v in full.items() if k not in (ch.zy, ch.yt_pred)}
+    with mpmath.workdps(DIGITS):
+        output = {**formula, ch.yt: in_mpmath(y0)}
+        for d in ch.OUTPUT.values():
+            output[d.lhs] = evaluate(d.rhs, output)
+    for key, symbol in ch.OUTPUT_WRT.items():
+        scalar = lambda X, s=symbol: cross_entropy(ch.cell_forward({**before_output, s: X})[ch.yt_pred], y0)  # noqa: E731
+        add(f"output.{key}", lambda s=symbol, f=scalar: entrywise_gradient(f, full[s]),
+            lambda key=key: output[ch.OUTPUT[key].lhs])  # fmt: skip
 
+    # Through time: the full loss over T_x steps, differentiated entry by entry.
+    x = [rationals(n_x, m, 30 + t) for t in range(T)]
+    y = [one_hot(n_y, m, t) for t in range(T)]
+    a0 = rationals(n_a, m, 40)
     grads = {}
 
     def gradient(key):
         if not grads:
-            grads.update(rnn.loss_gradients(x, y, a0, P))
+            mp = lambda v: [in_mpmath(M) for M in v] if isinstance(v, list) else in_mpmath(v)  # noqa: E731
+            grads.update(ch.loss_gradients(mp(x), mp(y), mp(a0), {k: mp(v) for k, v in P.items()}))
         return grads[key]
 
-    for key in rnn.TOTAL:
-        checks.append(
-            (
-                f"rnn.bptt.{key}",
-                lambda key=key: entrywise_gradient(lambda X: rnn.loss(x, y, a0, {**P, key[1:]: X}), P[key[1:]]),
-                lambda key=key: gradient(key),
-            )
-        )
-    checks.append(
-        (
-            "rnn.bptt.dx",
-            lambda: [
-                g
-                for t in range(T)
-                for g in entrywise_gradient(lambda X, t=t: rnn.loss([*x[:t], X, *x[t + 1 :]], y, a0, P), x[t])
-            ],
-            lambda: [g for dx_t in gradient("dx") for g in dx_t],
-        )
-    )
-    checks.append(
-        (
-            "rnn.bptt.da0",
-            lambda: entrywise_gradient(lambda X: rnn.loss(x, y, X, P), a0),
-            lambda: gradient("da0"),
-        )
-    )
-    a, _ = rnn.forward(x, a0, P)
+    for key in ch.TOTAL:
+        add(f"bptt.{key}", lambda key=key: entrywise_gradient(lambda X: ch.loss(x, y, a0, {**P, key[1:]: X}), P[key[1:]]),
+            lambda key=key: gradient(key))  # fmt: skip
+    add("bptt.dx", lambda: [g for t in range(T) for g in entrywise_gradient(
+        lambda X, t=t: ch.loss([*x[:t], X, *x[t + 1:]], y, a0, P), x[t])],
+        lambda: [g for dx_t in gradient("dx") for g in dx_t])  # fmt: skip
+    add("bptt.da0", lambda: entrywise_gradient(lambda X: ch.loss(x, y, X, P), a0), lambda: gradient("da0"))
+    first = ch.forward(x[:1], a0, P)[0]
+    rest = [first[c] for c in ch.CARRIED if c is not ch.a_next]  # c⟨1⟩ for the LSTM
 
     def loss_given_a1(A1):
-        first = cross_entropy(evaluate(Softmax(rnn.FORWARD["zy"].rhs), {**symbols, rnn.a_next: A1}), y[0])
-        return first + rnn.loss(x[1:], y[1:], A1, P)
+        out = cross_entropy(evaluate(Softmax(ch.FORWARD["zy"].rhs), {**parameters, ch.a_next: A1}), y[0])
+        return out + ch.loss(x[1:], y[1:], A1, P, *rest)
 
-    checks.append(
-        ("rnn.bptt.da_next", lambda: entrywise_gradient(loss_given_a1, a[1]), lambda: gradient("da_next")[0])
-    )
-    return _run(checks, prefix)
+    add("bptt.da_next", lambda: entrywise_gradient(loss_given_a1, first[ch.a_next]), lambda: gradient("da_next")[0])
+    if rest:
+        add("bptt.dc_next", lambda: entrywise_gradient(lambda C1: ch.loss(x[1:], y[1:], first[ch.a_next], P, C1), rest[0]),
+            lambda: gradient("dc_next")[0])  # fmt: skip
+    return _run(pairs, f"{chapter}.{prefix}")

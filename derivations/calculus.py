@@ -14,6 +14,7 @@ entry by entry in :mod:`derivations.bruteforce`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sympy as sp
@@ -60,6 +61,7 @@ def linear_vjps(node_def, upstream, targets, node_name):
     ]
 
 
+@functools.cache
 def local_derivative(f):
     """f′ written as a function of the value v = f(s): ``Lambda(v, f′(f⁻¹(v)))``.
 
@@ -68,11 +70,13 @@ def local_derivative(f):
     s, v = sp.Dummy("s", real=True), sp.Dummy("v", real=True)
     value = f(s)
     derivative = sp.diff(value, s).subs(value, v)  # tanh' = 1 - tanh²: f appears in f' as is
-    for kernel in value.atoms(sp.Function) - {value}:  # σ' in terms of exp(-s): solve for exp(-s)
-        u = sp.Dummy("u")
-        solutions = sp.solve(sp.Eq(value.subs(kernel, u), v), u)
-        if len(solutions) == 1:
-            derivative = derivative.subs(kernel, solutions[0])
+    definition = value.rewrite(sp.exp)  # σ' = e^{-s}/(1 + e^{-s})²: solve v = σ(s) for e^{-s}
+    for kernel in definition.atoms(sp.Function) - {value}:
+        if derivative.has(s):
+            u = sp.Dummy("u")
+            solutions = sp.solve(sp.Eq(definition.subs(kernel, u), v), u)
+            if len(solutions) == 1:
+                derivative = derivative.subs(kernel, solutions[0])
     derivative = sp.factor_terms(sp.expand(sp.simplify(derivative)))  # 1 − v², v (1 − v)
     if derivative.has(s):
         raise DerivationError(f"{f}' could not be written in terms of f's value: {derivative}")

@@ -1,13 +1,16 @@
 """The value of a derived matrix expression at explicit matrices.
 
-With SymPy matrices the arithmetic is exact (the brute-force cross-checks); with numpy arrays it is
-the lambdified formula that the tests compare with :mod:`rnnlstm`. SymPy's own ``lambdify`` and
+With SymPy matrices the arithmetic is exact; with numpy float arrays it is the lambdified formula
+that the tests compare with :mod:`rnnlstm`; with numpy object arrays of ``mpmath.mpf`` it runs at
+mpmath's working precision (the brute-force cross-checks, where exact arithmetic through several
+time steps builds expressions too large to be practical). SymPy's own ``lambdify`` and
 ``doit`` do not handle elementwise functions and all-ones matrices of symbolic size, so this walks
 the expression tree itself: one rule per node kind, nothing else.
 """
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -19,14 +22,15 @@ def evaluate(expr, values):
     Parameters
     ----------
     expr : sympy matrix expression
-    values : dict mapping ``MatrixSymbol`` to a 2-D ``numpy.ndarray`` (floating point) or to a
-        ``sympy.Matrix`` (exact); one kind for all.
+    values : dict mapping ``MatrixSymbol`` to a 2-D ``numpy.ndarray`` (float, or object holding
+        ``mpmath.mpf``) or to a ``sympy.Matrix`` (exact); one kind for all.
 
     Returns
     -------
     numpy.ndarray or sympy.Matrix, of shape ``expr.shape`` with the dimensions bound by ``values``.
     """
     exact = all(isinstance(v, sp.MatrixBase) for v in values.values())
+    mp = not exact and any(v.dtype == object for v in values.values())
     dims = _bind_dimensions(values)
 
     def size(d):
@@ -54,7 +58,7 @@ def evaluate(expr, values):
             for f in factors[1:]:
                 product = product * ev(f) if exact else product @ ev(f)
             c = sp.sympify(coeff).subs(dims)
-            return product * c if exact else product * float(c)
+            return product * (c if exact else mpmath.mpf(c.p) / c.q if mp else float(c))
         if isinstance(node, sp.Transpose):
             return ev(node.arg).T
         if isinstance(node, sp.HadamardProduct):
@@ -67,6 +71,8 @@ def evaluate(expr, values):
             if exact:
                 return inner.applyfunc(node.function)
             v = sp.Dummy("v")
+            if mp:
+                return np.vectorize(sp.lambdify(v, node.function(v), "mpmath"), otypes=[object])(inner)
             return sp.lambdify(v, node.function(v), "numpy")(inner) * np.ones_like(inner)
         if hasattr(node, "columnwise"):  # output.Softmax
             return node.columnwise(ev(node.args[0]), exact)
@@ -76,16 +82,22 @@ def evaluate(expr, values):
 
 
 def _bind_dimensions(values):
-    """Dimension symbols (n_a, m, ...) from the shapes of the given matrices; conflicts are errors."""
-    dims = {}
+    """Dimension symbols (n_a, m, ...) from the shapes of the given matrices; conflicts are errors.
+
+    A compound dimension such as n_a + n_x is checked once its symbols are bound.
+    """
+    dims, compound = {}, []
     for symbol, value in values.items():
         for d, actual in zip(symbol.shape, value.shape):
-            d = sp.sympify(d)
             if d.is_Symbol:
                 if dims.setdefault(d, actual) != actual:
-                    raise ValueError(
-                        f"{symbol.name} has {d} = {actual}, but another value has {d} = {dims[d]}"
-                    )
+                    raise ValueError(f"{symbol.name} has {d} = {actual}, but another value has {d} = {dims[d]}")
+            elif not d.is_Integer:
+                compound.append((symbol, d, actual))
             elif int(d) != actual:
                 raise ValueError(f"{symbol.name} must have {d} along an axis, got {actual}")
+    for symbol, d, actual in compound:
+        expected = d.xreplace(dims)
+        if expected.is_Integer and int(expected) != actual:
+            raise ValueError(f"{symbol.name} must have {d} = {expected} along an axis, got {actual}")
     return dims

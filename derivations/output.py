@@ -8,6 +8,9 @@ so each column of dz_y carries the factor 1/m.
 
 from __future__ import annotations
 
+import functools
+
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -34,7 +37,10 @@ class Softmax(sp.MatrixExpr):
         if exact:
             e = z.applyfunc(sp.exp)
             return sp.Matrix.hstack(*[e[:, i] / sum(e[:, i]) for i in range(e.cols)])
-        e = np.exp(z - z.max(axis=0, keepdims=True))
+        if z.dtype == object:  # mpmath numbers
+            e = np.vectorize(mpmath.exp, otypes=[object])(z)
+        else:
+            e = np.exp(z - z.max(axis=0, keepdims=True))
         return e / e.sum(axis=0, keepdims=True)
 
 
@@ -55,19 +61,30 @@ def loss_latex() -> str:
     )
 
 
-def derive_dzy(name, dzy, yhat, y):
-    """dz_y = (1/m)(ŷ − y), derived entry by entry for one example."""
+@functools.cache
+def softmax_cross_entropy_gradient():
+    """SymPy's ∂L/∂z_j for L = −Σ_k y_k log softmax_k(z), K classes, reduced on Σ_k y_k = 1.
+
+    Returns the list of the K reduced derivatives; raises unless each is ŷ_j − y_j.
+    """
     z = sp.symbols(f"z_1:{K + 1}", real=True)
     ys = sp.symbols(f"y_1:{K + 1}", real=True)
     e = [sp.exp(zk) for zk in z]
     p = [ek / sum(e) for ek in e]
     loss = -sum(yk * sp.log(pk) for yk, pk in zip(ys, p))
     on_simplex = {ys[-1]: 1 - sum(ys[:-1])}
+    derivatives = []
     for j in range(K):
         derived = sp.diff(loss, z[j]).subs(on_simplex)
-        claimed = (p[j] - ys[j]).subs(on_simplex)
-        if sp.simplify(derived - claimed) != 0:
+        if sp.simplify(derived - (p[j] - ys[j]).subs(on_simplex)) != 0:
             raise DerivationError(f"∂L/∂z_{j + 1} = {derived} is not ŷ_j − y_j")
+        derivatives.append(derived)
+    return derivatives
+
+
+def derive_dzy(name, dzy, yhat, y):
+    """dz_y = (1/m)(ŷ − y): the component result for every column, with the mean's 1/m."""
+    softmax_cross_entropy_gradient()
     rhs = sp.MatMul(1 / m, sp.MatAdd(yhat, -y, evaluate=False), evaluate=False)
     return Derived(
         name,

@@ -133,28 +133,43 @@ def _bptt():
 BPTT = {d.name: d for d in _bptt()}
 
 
+# For the checks: what each cell result differentiates, and the carried state with its gradient
+WRT = {"dz": z, "dWax": Wax, "dWaa": Waa, "dba": ba, "dxt": xt, "da_prev": a_prev}
+LOCAL = {"tanh_prime": (sp.tanh, z, a_next)}
+CARRIED = {a_next: da_next}
+OUTPUT_WRT = {"dzy": zy, "dWya": Wya, "dby": by, "da_y": a_next}
+
+
+def cell_forward(values):
+    """Complete ``values`` (parameters, x⟨t⟩, a⟨t−1⟩) with z⟨t⟩, a⟨t⟩, z_y⟨t⟩ and ŷ⟨t⟩, keeping
+    any value already given: the brute-force checks replace one of them by symbols."""
+    for d in FORWARD.values():
+        if d.lhs not in values:
+            values[d.lhs] = evaluate(d.rhs, values)
+    return values
+
+
+def parameter_values(parameters):
+    """Symbol → matrix for a parameter dict keyed by the code's names."""
+    return {PARAMETERS[k]: v for k, v in parameters.items()}
+
+
 def forward(x, a0, parameters):
-    """Run the forward definitions on explicit matrices: lists of a⟨t⟩ (a⟨0⟩ first) and ŷ⟨t⟩.
+    """Run the forward definitions on explicit matrices: the list of each step's values.
 
     ``x`` is a list of T_x matrices (n_x, m); numpy arrays evaluate in floating point, SymPy
     matrices exactly. ``parameters`` maps the names of :data:`PARAMETERS` to matrices.
     """
-    values = {PARAMETERS[k]: v for k, v in parameters.items()}
-    a, y_pred = [a0], []
+    values = parameter_values(parameters)
+    steps = []
     for x_t in x:
-        step = {**values, xt: x_t, a_prev: a[-1]}
-        step[z] = evaluate(FORWARD["z"].rhs, step)
-        step[a_next] = evaluate(FORWARD["a_next"].rhs, {z: step[z]})
-        step[zy] = evaluate(FORWARD["zy"].rhs, step)
-        a.append(step[a_next])
-        y_pred.append(evaluate(FORWARD["yt_pred"].rhs, {zy: step[zy]}))
-    return a, y_pred
+        steps.append(cell_forward({**values, xt: x_t, a_prev: steps[-1][a_next] if steps else a0}))
+    return steps
 
 
 def loss(x, y, a0, parameters):
     """J of the forward definitions: the quantity every gradient here differentiates."""
-    _, y_pred = forward(x, a0, parameters)
-    return sum(cross_entropy(p, y_t) for p, y_t in zip(y_pred, y))
+    return sum(cross_entropy(step[yt_pred], y_t) for step, y_t in zip(forward(x, a0, parameters), y))
 
 
 def loss_gradients(x, y, a0, parameters):
@@ -163,13 +178,12 @@ def loss_gradients(x, y, a0, parameters):
     Returns a dict with the keys of :data:`BPTT`: totals for the parameters, lists of T_x matrices
     for ``dx`` and ``da_next`` (the total gradient of each a⟨t⟩), and ``da0``.
     """
-    a, y_pred = forward(x, a0, parameters)
-    params = {PARAMETERS[k]: v for k, v in parameters.items()}
+    steps = forward(x, a0, parameters)
     grads = {k: None for k in TOTAL}
     dx, da = [None] * len(x), [None] * len(x)
     dz_after = a0 * 0  # dz⟨T_x+1⟩ = 0
     for t in reversed(range(len(x))):
-        step = {**params, xt: x[t], a_prev: a[t], a_next: a[t + 1], yt_pred: y_pred[t], yt: y[t]}
+        step = {**steps[t], yt: y[t]}
         step[dzy] = evaluate(OUTPUT["dzy"].rhs, step)
         step[da_next] = evaluate(BPTT["da_next"].rhs, {**step, dz_next: dz_after})
         step[dz] = evaluate(CELL["dz"].rhs, step)
@@ -179,4 +193,4 @@ def loss_gradients(x, y, a0, parameters):
             grads[key] = g if grads[key] is None else grads[key] + g
         dx[t] = evaluate(CELL["dxt"].rhs, step)
         dz_after = step[dz]
-    return {**grads, "dx": dx, "da_next": da, "da0": evaluate(BPTT["da0"].rhs, {**params, dz_1: dz_after})}
+    return {**grads, "dx": dx, "da_next": da, "da0": evaluate(BPTT["da0"].rhs, {**steps[0], dz_1: dz_after})}
