@@ -3,13 +3,19 @@
 Course-compatible functions (shapes (n, m, T_x), parameter dicts) and full losses with gradients.
 """
 
-from .activations import log_softmax, softmax
+from .activations import log_softmax, sigmoid, softmax
 from .gradcheck import gradient_check, numerical_gradient, relative_error
+from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward, lstm_loss
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward, rnn_loss
 
 __all__ = [
     "gradient_check",
     "log_softmax",
+    "lstm_backward",
+    "lstm_cell_backward",
+    "lstm_cell_forward",
+    "lstm_forward",
+    "lstm_loss",
     "numerical_gradient",
     "relative_error",
     "rnn_backward",
@@ -17,6 +23,7 @@ __all__ = [
     "rnn_cell_forward",
     "rnn_forward",
     "rnn_loss",
+    "sigmoid",
     "softmax",
 ]
 __version__ = "0.1.0"

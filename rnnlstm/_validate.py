@@ -30,15 +30,33 @@ class Dimensions(dict):
         for dim, size in zip(names, value.shape):
             if size == 0:
                 raise ValueError(f"{name} has {dim} = 0 in shape {value.shape}; every dimension must be at least 1")
-            if self.setdefault(dim, size) != size:
+            if "+" in dim:
+                self._bind_sum(dim, size)
+            if self._size(dim, size) != size:
                 raise ValueError(f"{name} must have shape {self._expected(names)}, got {value.shape}")
         if not np.isfinite(value).all():
             raise ValueError(f"{name} contains NaN or Inf")
         return value
 
+    def _size(self, dim, size):
+        """The size ``dim`` must have, binding it to ``size`` if unknown."""
+        if "+" in dim:
+            parts = dim.split("+")
+            return sum(self[p] for p in parts) if all(p in self for p in parts) else size
+        return self.setdefault(dim, size)
+
+    def _bind_sum(self, dim, size):
+        """For ``n_a+n_x`` with one part known, the other is the rest."""
+        unknown = [p for p in dim.split("+") if p not in self]
+        if len(unknown) == 1:
+            self[unknown[0]] = size - sum(self[p] for p in dim.split("+") if p in self)
+
     def _expected(self, names):
-        sizes = [str(self[d]) if d in self or d.isdigit() else "?" for d in names]
-        return f"({', '.join(names)}) = ({', '.join(sizes)})"
+        def size(d):
+            parts = d.split("+")
+            return str(sum(self[p] for p in parts)) if all(p in self or p.isdigit() for p in parts) else "?"
+
+        return f"({', '.join(n.replace('+', ' + ') for n in names)}) = ({', '.join(size(d) for d in names)})"
 
 
 def check_parameters(parameters, shapes, dims):

@@ -34,3 +34,17 @@ def softmax(z):
     """
     e = np.exp(z - z.max(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
+
+
+def sigmoid(z):
+    """σ(z) = 1 / (1 + e^{−z}), computed as (1 + tanh(z/2)) / 2: no overflow at any z.
+
+    Parameters
+    ----------
+    z : ndarray, any shape
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``z``, in [0, 1].
+    """
+    return 0.5 * (1 + np.tanh(0.5 * z))

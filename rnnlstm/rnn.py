@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import Dimensions, check_distribution, check_parameters
-from .activations import log_softmax, softmax
+from .activations import softmax
+from .output import output_layer
 
 PARAMETER_SHAPES = {"Wax": "n_a n_x", "Waa": "n_a n_a", "Wya": "n_y n_a", "ba": "n_a 1", "by": "n_y 1"}
 
@@ -186,18 +187,12 @@ def rnn_loss(x, y, a0, parameters):
     dims.check("a0", a0, "n_a m")
     check_distribution("y", y)
     a, _, caches = rnn_forward(x, a0, parameters)
-    Wya, m = parameters["Wya"], dims["m"]
-    zy = np.einsum("ya,amt->ymt", Wya, a) + parameters["by"][:, :, None]
-    log_yhat = log_softmax(zy)
-    J = -float(np.sum(y * log_yhat)) / m
-    dzy = (np.exp(log_yhat) - y) / m
-    dWya = np.einsum("ymt,amt->ya", dzy, a)
-    dby = dzy.sum(axis=(1, 2))[:, None]
-    da_y = np.einsum("ya,ymt->amt", Wya, dzy)
+    J, dWya, dby, da_y = output_layer(a, y, parameters["Wya"], parameters["by"])
     return J, {**_backward(da_y, caches[0], x), "dWya": dWya, "dby": dby}
 
 
 def _cache_entry(cache, length, producer):
+    """The cache, if it is a tuple of the length ``producer`` returns."""
     if not isinstance(cache, tuple) or len(cache) != length:
         raise TypeError(f"expected the cache returned by {producer} (a tuple of {length}), got {type(cache).__name__}")
     return cache

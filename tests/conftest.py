@@ -40,6 +40,22 @@ def random_problem(n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64, scale=1.0):
     return cast(x), cast(y), cast(a0), {k: cast(v) for k, v in parameters.items()}
 
 
+def random_lstm(n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64, scale=1.0):
+    """Like :func:`random_problem`, with the LSTM's parameters."""
+    rng = np.random.default_rng(seed)
+    parameters = {}
+    for gate in "fico":
+        parameters["W" + gate] = rng.normal(size=(n_a, n_a + n_x)) * scale
+        parameters["b" + gate] = rng.normal(size=(n_a, 1))
+    parameters["Wy"] = rng.normal(size=(n_y, n_a)) * scale
+    parameters["by"] = rng.normal(size=(n_y, 1))
+    x = rng.normal(size=(n_x, m, T_x))
+    y = np.eye(n_y)[:, rng.integers(n_y, size=(m, T_x))]
+    a0 = rng.normal(size=(n_a, m))
+    cast = lambda v: v.astype(dtype)  # noqa: E731
+    return cast(x), cast(y), cast(a0), {k: cast(v) for k, v in parameters.items()}
+
+
 SHAPES = [  # (n_x, n_a, n_y, m, T_x), including m = 1 and T_x = 1
     (3, 5, 4, 6, 4),
     (1, 1, 2, 1, 1),

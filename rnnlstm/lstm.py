@@ -1,0 +1,225 @@
+"""The LSTM: forward, backward through one cell, backpropagation through time, the loss.
+
+The mirror of :mod:`derivations.lstm`; each line of a backward pass is one derived equation, with
+the same name. The course's code names are kept: the update gate Γ_u is ``it`` with weight
+``Wi``, the candidate c̃ is ``cct``. Gate weights are (n_a, n_a + n_x) and act on
+concat = [a⟨t−1⟩; x⟨t⟩]; c⟨0⟩ = 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import Dimensions, check_distribution, check_parameters
+from .activations import sigmoid, softmax
+from .output import output_layer
+from .rnn import _cache_entry
+
+GATE_WEIGHTS = ("Wf", "Wi", "Wc", "Wo")
+PARAMETER_SHAPES = {
+    **{k: s for w in GATE_WEIGHTS for k, s in ((w, "n_a n_a+n_x"), ("b" + w[1], "n_a 1"))},
+    "Wy": "n_y n_a",
+    "by": "n_y 1",
+}
+
+
+def lstm_cell_forward(xt, a_prev, c_prev, parameters):
+    """One LSTM step.
+
+    Parameters
+    ----------
+    xt : ndarray, shape (n_x, m)
+    a_prev : ndarray, shape (n_a, m)
+    c_prev : ndarray, shape (n_a, m)
+    parameters : dict
+        ``Wf, Wi, Wc, Wo`` (n_a, n_a + n_x), ``bf, bi, bc, bo`` (n_a, 1), ``Wy`` (n_y, n_a),
+        ``by`` (n_y, 1).
+
+    Returns
+    -------
+    a_next : ndarray, shape (n_a, m)
+    c_next : ndarray, shape (n_a, m)
+    yt_pred : ndarray, shape (n_y, m)
+    cache : tuple
+        ``(a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)``.
+    """
+    dims = Dimensions()
+    check_parameters(parameters, PARAMETER_SHAPES, dims)
+    dims.check("xt", xt, "n_x m")
+    dims.check("a_prev", a_prev, "n_a m")
+    dims.check("c_prev", c_prev, "n_a m")
+    return _cell_forward(xt, a_prev, c_prev, parameters)
+
+
+def _cell_forward(xt, a_prev, c_prev, p):
+    concat = np.concatenate([a_prev, xt], axis=0)
+    ft = sigmoid(p["Wf"] @ concat + p["bf"])
+    it = sigmoid(p["Wi"] @ concat + p["bi"])
+    cct = np.tanh(p["Wc"] @ concat + p["bc"])
+    ot = sigmoid(p["Wo"] @ concat + p["bo"])
+    c_next = ft * c_prev + it * cct
+    a_next = ot * np.tanh(c_next)
+    zy = p["Wy"] @ a_next + p["by"]
+    yt_pred = softmax(zy)
+    return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p)
+
+
+def lstm_forward(x, a0, parameters):
+    """The forward pass over T_x steps, from c⟨0⟩ = 0.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_x, m, T_x)
+    a0 : ndarray, shape (n_a, m)
+    parameters : dict
+        As for :func:`lstm_cell_forward`.
+
+    Returns
+    -------
+    a : ndarray, shape (n_a, m, T_x)
+    y : ndarray, shape (n_y, m, T_x)
+        The predictions ŷ⟨t⟩ (the course calls them ``y``).
+    c : ndarray, shape (n_a, m, T_x)
+    caches : tuple
+        ``(list of T_x cell caches, x)`` for :func:`lstm_backward`.
+    """
+    dims = Dimensions()
+    check_parameters(parameters, PARAMETER_SHAPES, dims)
+    dims.check("x", x, "n_x m T_x")
+    dims.check("a0", a0, "n_a m")
+    return _forward(x, a0, parameters, dims)
+
+
+def _forward(x, a0, parameters, dims):
+    n_a, n_y, m, T_x = dims["n_a"], dims["n_y"], dims["m"], dims["T_x"]
+    dtype = np.result_type(x, a0, *parameters.values())
+    a, c = np.empty((n_a, m, T_x), dtype), np.empty((n_a, m, T_x), dtype)
+    y = np.empty((n_y, m, T_x), dtype)
+    caches = []
+    a_next, c_next = a0, np.zeros_like(a0, dtype=dtype)
+    for t in range(T_x):
+        a_next, c_next, y[:, :, t], cache = _cell_forward(x[:, :, t], a_next, c_next, parameters)
+        a[:, :, t], c[:, :, t] = a_next, c_next
+        caches.append(cache)
+    return a, y, c, (caches, x)
+
+
+def lstm_cell_backward(da_next, dc_next, cache):
+    """Gradients through one cell, given da⟨t⟩ and dc⟨t⟩ from above.
+
+    Parameters
+    ----------
+    da_next : ndarray, shape (n_a, m)
+    dc_next : ndarray, shape (n_a, m)
+        The gradient c⟨t⟩ receives from step t+1 (zeros after the last step).
+    cache : tuple
+        From :func:`lstm_cell_forward`.
+
+    Returns
+    -------
+    dict
+        ``dxt`` (n_x, m), ``da_prev`` (n_a, m), ``dc_prev`` (n_a, m), and this step's
+        ``dWf, dWi, dWc, dWo`` (n_a, n_a + n_x) and ``dbf, dbi, dbc, dbo`` (n_a, 1).
+    """
+    dims = Dimensions()
+    dims.check("cache[0] (a_next)", _cache_entry(cache, 10, "lstm_cell_forward")[0], "n_a m")
+    dims.check("da_next", da_next, "n_a m")
+    dims.check("dc_next", dc_next, "n_a m")
+    return _cell_backward(da_next, dc_next, cache)
+
+
+def _cell_backward(da_next, dc_next, cache):
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
+    n_a = a_next.shape[0]
+    tanh_c = np.tanh(c_next)
+    dot = da_next * tanh_c
+    dc = dc_next + da_next * ot * (1 - tanh_c**2)
+    dcct = dc * it
+    dit = dc * cct
+    dft = dc * c_prev
+    dc_prev = dc * ft
+    dzf = ft * (1 - ft) * dft
+    dzi = it * (1 - it) * dit
+    dzc = (1 - cct**2) * dcct
+    dzo = ot * (1 - ot) * dot
+    concat = np.concatenate([a_prev, xt], axis=0)
+    dconcat = p["Wf"].T @ dzf + p["Wi"].T @ dzi + p["Wc"].T @ dzc + p["Wo"].T @ dzo
+    grads = {"dxt": dconcat[n_a:], "da_prev": dconcat[:n_a], "dc_prev": dc_prev}
+    for gate, dz in zip("fico", (dzf, dzi, dzc, dzo)):
+        grads["dW" + gate] = dz @ concat.T
+        grads["db" + gate] = dz.sum(axis=1, keepdims=True)
+    return grads
+
+
+def lstm_backward(da, caches):
+    """Backpropagation through time, carrying both da and dc back one step at a time.
+
+    Parameters
+    ----------
+    da : ndarray, shape (n_a, m, T_x)
+        ∂J/∂a⟨t⟩ through the outputs only (e.g. W_yᵀ dz_y⟨t⟩); must have as many steps as
+        ``caches``.
+    caches : tuple
+        From :func:`lstm_forward`.
+
+    Returns
+    -------
+    dict
+        ``dx`` (n_x, m, T_x), ``da0`` (n_a, m), ``dWf, dWi, dWc, dWo`` (n_a, n_a + n_x),
+        ``dbf, dbi, dbc, dbo`` (n_a, 1).
+    """
+    cell_caches, x = _cache_entry(caches, 2, "lstm_forward")
+    dims = Dimensions()
+    dims.check("caches[1] (x)", x, "n_x m T_x")
+    if len(cell_caches) != dims["T_x"]:
+        raise ValueError(f"caches hold {len(cell_caches)} cell caches for x with T_x = {dims['T_x']}")
+    dims.check("caches[0][0][0] (a⟨1⟩)", cell_caches[0][0], "n_a m")
+    dims.check("da", da, "n_a m T_x")
+    return _backward(da, cell_caches, x)
+
+
+def _backward(da, cell_caches, x):
+    p = cell_caches[0][9]
+    grads = {k: np.zeros_like(p[k[1:]]) for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")}
+    dx = np.empty_like(x, dtype=np.result_type(x, da))
+    da_prev = np.zeros_like(da[:, :, 0])  # nothing comes back from beyond the last step
+    dc_prev = np.zeros_like(da[:, :, 0])
+    for t in reversed(range(da.shape[2])):
+        da_next = da[:, :, t] + da_prev  # the output's share plus what step t+1 sent back
+        dc_next = dc_prev
+        g = _cell_backward(da_next, dc_next, cell_caches[t])
+        dx[:, :, t] = g["dxt"]
+        for k in grads:
+            grads[k] += g[k]
+        da_prev, dc_prev = g["da_prev"], g["dc_prev"]
+    return {"dx": dx, "da0": da_prev, **grads}
+
+
+def lstm_loss(x, y, a0, parameters):
+    """The cross-entropy J = −(1/m) Σ_t Σ_i Σ_k y log ŷ of the LSTM and all its gradients.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_x, m, T_x)
+    y : ndarray, shape (n_y, m, T_x)
+        One-hot targets (probability columns are accepted too).
+    a0 : ndarray, shape (n_a, m)
+    parameters : dict
+        As for :func:`lstm_cell_forward`.
+
+    Returns
+    -------
+    J : float
+    gradients : dict
+        ``dWf, dbf, dWi, dbi, dWc, dbc, dWo, dbo, dWy, dby`` (the parameters' shapes),
+        ``dx`` (n_x, m, T_x), ``da0`` (n_a, m).
+    """
+    dims = Dimensions()
+    check_parameters(parameters, PARAMETER_SHAPES, dims)
+    dims.check("x", x, "n_x m T_x")
+    dims.check("y", y, "n_y m T_x")
+    dims.check("a0", a0, "n_a m")
+    check_distribution("y", y)
+    a, _, _, caches = _forward(x, a0, parameters, dims)
+    J, dWy, dby, da_y = output_layer(a, y, parameters["Wy"], parameters["by"])
+    return J, {**_backward(da_y, caches[0], x), "dWy": dWy, "dby": dby}

@@ -1,0 +1,39 @@
+"""The softmax/cross-entropy output layer shared by the RNN and the LSTM, over all steps at once.
+
+The mirror of :mod:`derivations.output` and of the ``OUTPUT`` group of each chapter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import log_softmax
+
+
+def output_layer(a, y, W, b):
+    """J = −(1/m) Σ_t Σ_i Σ_k y log ŷ with ŷ⟨t⟩ = softmax(W a⟨t⟩ + b), and its gradients.
+
+    Parameters
+    ----------
+    a : ndarray, shape (n_a, m, T_x)
+    y : ndarray, shape (n_y, m, T_x)
+    W : ndarray, shape (n_y, n_a)
+    b : ndarray, shape (n_y, 1)
+
+    Returns
+    -------
+    J : float
+    dW : ndarray, shape (n_y, n_a)
+    db : ndarray, shape (n_y, 1)
+    da_y : ndarray, shape (n_a, m, T_x)
+        Wᵀ dz_y⟨t⟩: the gradient each a⟨t⟩ receives through its prediction.
+    """
+    m = a.shape[1]
+    zy = np.einsum("ya,amt->ymt", W, a) + b[:, :, None]
+    log_yhat = log_softmax(zy)  # no probability underflows into log 0
+    J = -float(np.sum(y * log_yhat)) / m
+    dzy = (np.exp(log_yhat) - y) / m
+    dW = np.einsum("ymt,amt->ya", dzy, a)
+    db = dzy.sum(axis=(1, 2))[:, None]
+    da_y = np.einsum("ya,ymt->amt", W, dzy)
+    return J, dW, db, da_y
