@@ -82,3 +82,18 @@ def random_rnn(n_x=3, n_a=5, n_y=4, m=6, T_x=4, seed=0):
     y = np.eye(n_y)[:, rng.integers(n_y, size=(m, T_x))]
     a0 = rng.normal(size=(n_a, m))
     return x, y, a0, parameters
+
+
+def random_lstm(n_x=3, n_a=5, n_y=4, m=6, T_x=4, seed=0):
+    """Random LSTM parameters and a sequence with one-hot targets, float64."""
+    rng = np.random.default_rng(seed)
+    parameters = {}
+    for gate in "fico":
+        parameters["W" + gate] = rng.normal(size=(n_a, n_a + n_x)) * 0.7
+        parameters["b" + gate] = rng.normal(size=(n_a, 1))
+    parameters["Wy"] = rng.normal(size=(n_y, n_a))
+    parameters["by"] = rng.normal(size=(n_y, 1))
+    x = rng.normal(size=(n_x, m, T_x))
+    y = np.eye(n_y)[:, rng.integers(n_y, size=(m, T_x))]
+    a0 = rng.normal(size=(n_a, m))
+    return x, y, a0, parameters

@@ -14,7 +14,11 @@ import derivations
 
 pytestmark = pytest.mark.docs
 
-PAGES = ["index", "notation", "rnn-forward", "rnn-cell-backward", "rnn-bptt", "api", "references"]
+CHAPTER_PAGES = {
+    "rnn": ["rnn-forward", "rnn-cell-backward", "rnn-bptt"],
+    "lstm": ["lstm-forward", "lstm-cell-backward", "lstm-bptt"],
+}
+PAGES = ["index", "notation", *CHAPTER_PAGES["rnn"], *CHAPTER_PAGES["lstm"], "rnn-vs-lstm", "api", "references"]
 
 
 def html(site, page):
@@ -34,9 +38,10 @@ def test_every_page_is_built_and_no_error_report_is_published(built_site):
     assert not (built_site / "reports").exists()
 
 
-def test_every_derived_rnn_equation_is_on_a_page_with_a_label(built_site):
-    text = "".join(html(built_site, p) for p in ("rnn-forward", "rnn-cell-backward", "rnn-bptt"))
-    for key, result in derivations.results("rnn").items():
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES)
+def test_every_derived_equation_is_on_a_page_with_a_label(built_site, chapter):
+    text = "".join(html(built_site, p) for p in CHAPTER_PAGES[chapter])
+    for key, result in derivations.results(chapter).items():
         label = "equation-" + key.replace(".", "-").replace("_", "-").lower()  # docutils' id
         assert f'id="{label}"' in text, f"{key} is not shown with its label"
         # the LaTeX is the derivation's, as printed by derivations/ (HTML-escaped)
@@ -44,12 +49,15 @@ def test_every_derived_rnn_equation_is_on_a_page_with_a_label(built_site):
         assert tex in text, f"{key}: {result.latex} not on the page"
 
 
-def test_verification_outputs_are_on_the_pages(built_site):
-    bptt = html(built_site, "rnn-bptt")
-    assert "relative error vs central differences" in bptt
-    assert "max abs(brute force − formula)" in bptt
-    assert "<table" in bptt  # the verification tables are rendered, not shown as Markdown source
-    assert "def _backward(da, cell_caches, x):" in re.sub(r"<[^>]+>", "", bptt).replace("&quot;", '"')
+@pytest.mark.parametrize("page", ["rnn-cell-backward", "rnn-bptt", "lstm-cell-backward", "lstm-bptt"])
+def test_verification_outputs_are_on_the_pages(built_site, page):
+    text = html(built_site, page)
+    assert "relative error vs central differences" in text
+    assert "max abs(brute force − formula)" in text
+    assert "max abs(numpy − derived), float64" in text
+    assert "<table" in text  # the verification tables are rendered, not shown as Markdown source
+    code = re.sub(r"<[^>]+>", "", text).replace("&quot;", '"')
+    assert ("def _backward(da, cell_caches, x):" if page.endswith("bptt") else "def _cell_backward(") in code
 
 
 def test_no_page_refers_to_another_host(built_site):
