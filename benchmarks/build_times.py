@@ -1,6 +1,6 @@
 """Time the book's clean build, its no-change rebuild and the regeneration of the derivations.
 
-    .venv/bin/python benchmarks/build_times.py [--parallel]
+    .venv/bin/python benchmarks/build_times.py [--serial]
 
 Each is a subprocess timed by wall clock, side by side in one run, against the targets for a
 2-core machine: clean build ≤ 60 s, no-change rebuild ≤ 3 s, regeneration ≤ 10 s. The clean build
@@ -32,12 +32,12 @@ def timed(cmd, env=None):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--parallel", action="store_true", help="build with -j auto")
+    parser.add_argument("--serial", action="store_true", help="build without -j auto")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "RNNLSTM_CACHE": str(Path(tmp) / "cache")}
         build = [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-q", "-c", ".", "docs", str(Path(tmp) / "html")]
-        build += ["-j", "auto"] if args.parallel else []
+        build += [] if args.serial else ["-j", "auto"]  # as scripts/docs.sh
         measured = {
             "clean build": timed(build, env),
             "no-change rebuild": timed(build, env),
