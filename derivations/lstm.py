@@ -24,7 +24,7 @@ from .activations import sigmoid
 from .calculus import Derived, in_terms_of_value, linear_vjps, local_derivative, vjp
 from .evaluate import evaluate
 from .notation import m, n_a, n_x, n_y, quantity
-from .output import Softmax, cross_entropy, derive_dzy, loss_latex, time_sum
+from .output import Softmax, cross_entropy, derive_output_layer, loss_latex, time_sum
 
 # The four gates: code name of the gate, of its weight and bias, its letter in the course, activation
 GATES = {
@@ -161,21 +161,12 @@ def _cell():
 CELL = {d.name: d for d in _cell()}
 
 
-def _output():
-    yield derive_dzy("dzy", dzy, yt_pred, yt)
-    yield from linear_vjps(
-        FORWARD["zy"].rhs,
-        dzy,
-        [
-            ("dWy", Wy, STEP["dWy"]),
-            ("dby", by, STEP["dby"]),
-            ("da_y", a_next, quantity("lstm.da_y", r"da_{\hat{y}}", n_a, m, time="t")),
-        ],
-        "z_y⟨t⟩",
+OUTPUT = {
+    d.name: d
+    for d in derive_output_layer(
+        FORWARD["zy"].rhs, Wy, by, a_next, yt_pred, yt, dzy, STEP["dWy"], STEP["dby"]
     )
-
-
-OUTPUT = {d.name: d for d in _output()}
+}
 
 # Through time: a⟨t⟩ feeds ŷ⟨t⟩ and the four gates of step t+1; c⟨t⟩ feeds c⟨t+1⟩ and a⟨t⟩.
 x_next = quantity("x_next", "x", n_x, m, time="t+1")

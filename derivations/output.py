@@ -14,8 +14,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .calculus import DerivationError, Derived
-from .notation import Quantity, m, t, T_x
+from .calculus import DerivationError, Derived, linear_vjps
+from .notation import Quantity, T_x, m, n_a, quantity, t
 
 K = 4  # classes in the component derivation; bruteforce checks other sizes on the full loss
 
@@ -93,6 +93,13 @@ def derive_dzy(name, dzy, yhat, y):
         "∂/∂z_j of −Σ_k y_k log softmax_k(z), on Σ_k y_k = 1, for each of K = "
         f"{K} classes; 1/m from the mean over examples",
     )
+
+
+def derive_output_layer(zy_def, W, b, a_next, yt_pred, yt, dzy, dW_step, db_step):
+    """Every gradient of the output layer at step t: dz_y, the weight's and bias's, and da_ŷ."""
+    da_y = quantity("da_y", r"da_{\hat{y}}", n_a, m, time="t")
+    targets = [(f"d{W.name}", W, dW_step), (f"d{b.name}", b, db_step), ("da_y", a_next, da_y)]
+    return [derive_dzy("dzy", dzy, yt_pred, yt), *linear_vjps(zy_def, dzy, targets, "z_y⟨t⟩")]
 
 
 def time_sum(expr):

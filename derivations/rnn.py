@@ -18,7 +18,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from .calculus import Derived, in_terms_of_value, linear_vjps, local_derivative, vjp
 from .evaluate import evaluate
 from .notation import m, n_a, n_x, n_y, quantity
-from .output import Softmax, cross_entropy, derive_dzy, loss_latex, time_sum
+from .output import Softmax, cross_entropy, derive_output_layer, loss_latex, time_sum
 
 # Parameters, shared by every time step
 Wax = quantity("Wax", "W_{ax}", n_a, n_x)
@@ -89,21 +89,12 @@ def _cell():
 CELL = {d.name: d for d in _cell()}
 
 
-def _output():
-    yield derive_dzy("dzy", dzy, yt_pred, yt)
-    yield from linear_vjps(
-        FORWARD["zy"].rhs,
-        dzy,
-        [
-            ("dWya", Wya, STEP["dWya"]),
-            ("dby", by, STEP["dby"]),
-            ("da_y", a_next, quantity("da_y", r"da_{\hat{y}}", n_a, m, time="t")),
-        ],
-        "z_y⟨t⟩",
+OUTPUT = {
+    d.name: d
+    for d in derive_output_layer(
+        FORWARD["zy"].rhs, Wya, by, a_next, yt_pred, yt, dzy, STEP["dWya"], STEP["dby"]
     )
-
-
-OUTPUT = {d.name: d for d in _output()}
+}
 
 # Through time: a⟨t⟩ feeds ŷ⟨t⟩ and z⟨t+1⟩, and every parameter is used at every step.
 x_next = quantity("x_next", "x", n_x, m, time="t+1")

@@ -78,3 +78,33 @@ def check_distribution(name, y):
     """Each column of ``y`` (one example at one step) must be a distribution: ≥ 0, summing to 1."""
     if (y < 0).any() or not np.allclose(y.sum(axis=0), 1.0, atol=1e-6):
         raise ValueError(f"{name} must hold one-hot (or probability) columns that sum to 1 over n_y")
+
+
+def check_loss_inputs(x, y, a0, parameters, shapes):
+    """The checks of a full loss: parameters, x, one-hot y and a0, all consistent; the sizes."""
+    dims = Dimensions()
+    check_parameters(parameters, shapes, dims)
+    dims.check("x", x, "n_x m T_x")
+    dims.check("y", y, "n_y m T_x")
+    dims.check("a0", a0, "n_a m")
+    check_distribution("y", y)
+    return dims
+
+
+def cache_entry(cache, length, producer):
+    """The cache, if it is the tuple of ``length`` that ``producer`` returns."""
+    if not isinstance(cache, tuple) or len(cache) != length:
+        raise TypeError(f"expected the cache returned by {producer} (a tuple of {length}), got {type(cache).__name__}")
+    return cache
+
+
+def check_backward(da, caches, producer):
+    """A sequence backward's arguments: the caches of ``producer`` and a ``da`` with as many steps."""
+    cell_caches, x = cache_entry(caches, 2, producer)
+    dims = Dimensions()
+    dims.check("caches[1] (x)", x, "n_x m T_x")
+    if len(cell_caches) != dims["T_x"]:
+        raise ValueError(f"caches hold {len(cell_caches)} cell caches for x with T_x = {dims['T_x']}")
+    dims.check("caches[0][0][0] (a⟨1⟩)", cell_caches[0][0], "n_a m")
+    dims.check("da", da, "n_a m T_x")
+    return cell_caches, x

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import Dimensions, check_distribution, check_parameters
+from ._validate import Dimensions, cache_entry, check_backward, check_loss_inputs, check_parameters
 from .activations import sigmoid, softmax
 from .output import output_layer
-from .rnn import _cache_entry
 
 GATE_WEIGHTS = ("Wf", "Wi", "Wc", "Wo")
 PARAMETER_SHAPES = {
@@ -122,7 +121,7 @@ def lstm_cell_backward(da_next, dc_next, cache):
         ``dWf, dWi, dWc, dWo`` (n_a, n_a + n_x) and ``dbf, dbi, dbc, dbo`` (n_a, 1).
     """
     dims = Dimensions()
-    dims.check("cache[0] (a_next)", _cache_entry(cache, 10, "lstm_cell_forward")[0], "n_a m")
+    dims.check("cache[0] (a_next)", cache_entry(cache, 10, "lstm_cell_forward")[0], "n_a m")
     dims.check("da_next", da_next, "n_a m")
     dims.check("dc_next", dc_next, "n_a m")
     return _cell_backward(da_next, dc_next, cache)
@@ -168,13 +167,7 @@ def lstm_backward(da, caches):
         ``dx`` (n_x, m, T_x), ``da0`` (n_a, m), ``dWf, dWi, dWc, dWo`` (n_a, n_a + n_x),
         ``dbf, dbi, dbc, dbo`` (n_a, 1).
     """
-    cell_caches, x = _cache_entry(caches, 2, "lstm_forward")
-    dims = Dimensions()
-    dims.check("caches[1] (x)", x, "n_x m T_x")
-    if len(cell_caches) != dims["T_x"]:
-        raise ValueError(f"caches hold {len(cell_caches)} cell caches for x with T_x = {dims['T_x']}")
-    dims.check("caches[0][0][0] (a⟨1⟩)", cell_caches[0][0], "n_a m")
-    dims.check("da", da, "n_a m T_x")
+    cell_caches, x = check_backward(da, caches, "lstm_forward")
     return _backward(da, cell_caches, x)
 
 
@@ -214,12 +207,7 @@ def lstm_loss(x, y, a0, parameters):
         ``dWf, dbf, dWi, dbi, dWc, dbc, dWo, dbo, dWy, dby`` (the parameters' shapes),
         ``dx`` (n_x, m, T_x), ``da0`` (n_a, m).
     """
-    dims = Dimensions()
-    check_parameters(parameters, PARAMETER_SHAPES, dims)
-    dims.check("x", x, "n_x m T_x")
-    dims.check("y", y, "n_y m T_x")
-    dims.check("a0", a0, "n_a m")
-    check_distribution("y", y)
+    dims = check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES)
     a, _, _, caches = _forward(x, a0, parameters, dims)
     J, dWy, dby, da_y = output_layer(a, y, parameters["Wy"], parameters["by"])
     return J, {**_backward(da_y, caches[0], x), "dWy": dWy, "dby": dby}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import Dimensions, check_distribution, check_parameters
+from ._validate import Dimensions, cache_entry, check_backward, check_loss_inputs, check_parameters
 from .activations import softmax
 from .output import output_layer
 
@@ -103,7 +103,7 @@ def rnn_cell_backward(da_next, cache):
         ``dba`` (n_a, 1): this step's contributions.
     """
     dims = Dimensions()
-    dims.check("cache[0] (a_next)", _cache_entry(cache, 4, "rnn_cell_forward")[0], "n_a m")
+    dims.check("cache[0] (a_next)", cache_entry(cache, 4, "rnn_cell_forward")[0], "n_a m")
     dims.check("da_next", da_next, "n_a m")
     return _cell_backward(da_next, cache)
 
@@ -137,13 +137,7 @@ def rnn_backward(da, caches):
         ``dx`` (n_x, m, T_x), ``da0`` (n_a, m), ``dWax`` (n_a, n_x), ``dWaa`` (n_a, n_a),
         ``dba`` (n_a, 1).
     """
-    cell_caches, x = _cache_entry(caches, 2, "rnn_forward")
-    dims = Dimensions()
-    dims.check("caches[1] (x)", x, "n_x m T_x")
-    if len(cell_caches) != dims["T_x"]:
-        raise ValueError(f"caches hold {len(cell_caches)} cell caches for x with T_x = {dims['T_x']}")
-    dims.check("caches[0][0][0] (a⟨1⟩)", cell_caches[0][0], "n_a m")
-    dims.check("da", da, "n_a m T_x")
+    cell_caches, x = check_backward(da, caches, "rnn_forward")
     return _backward(da, cell_caches, x)
 
 
@@ -180,19 +174,7 @@ def rnn_loss(x, y, a0, parameters):
     gradients : dict
         ``dWax, dWaa, dWya, dba, dby`` (the parameters' shapes), ``dx`` (n_x, m, T_x), ``da0`` (n_a, m).
     """
-    dims = Dimensions()
-    check_parameters(parameters, PARAMETER_SHAPES, dims)
-    dims.check("x", x, "n_x m T_x")
-    dims.check("y", y, "n_y m T_x")
-    dims.check("a0", a0, "n_a m")
-    check_distribution("y", y)
+    check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES)
     a, _, caches = rnn_forward(x, a0, parameters)
     J, dWya, dby, da_y = output_layer(a, y, parameters["Wya"], parameters["by"])
     return J, {**_backward(da_y, caches[0], x), "dWya": dWya, "dby": dby}
-
-
-def _cache_entry(cache, length, producer):
-    """The cache, if it is a tuple of the length ``producer`` returns."""
-    if not isinstance(cache, tuple) or len(cache) != length:
-        raise TypeError(f"expected the cache returned by {producer} (a tuple of {length}), got {type(cache).__name__}")
-    return cache
