@@ -161,6 +161,16 @@ def _cell():
 CELL = {d.name: d for d in _cell()}
 
 
+def composed(key):
+    """A cell result with every intermediate gradient substituted, down to da⟨t⟩ and dc⟨t⟩:
+    the chain rule written out in one expression, as references usually print it."""
+    inner = {CELL[k].lhs: CELL[k].rhs for k in ("dot", "dc", "dcct", "dit", "dft")}
+    rhs = CELL[key].rhs
+    while rhs.has(*inner):
+        rhs = rhs.xreplace(inner)
+    return Derived(key, CELL[key].lhs, rhs, CELL[key].rule + ", composed down to da⟨t⟩ and dc⟨t⟩")
+
+
 OUTPUT = {
     d.name: d
     for d in derive_output_layer(

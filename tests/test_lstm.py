@@ -134,3 +134,19 @@ def test_lstm_refuses_inconsistent_inputs():
         rnnlstm.lstm_cell_backward(a_next, c_next[:, :3], cache)
     with pytest.raises(ValueError, match=re.escape("x has T_x = 0")):
         rnnlstm.lstm_loss(x[:, :, :0], y[:, :, :0], a0, parameters)
+
+
+@pytest.mark.parametrize("key", ["dzf", "dzi", "dzc", "dzo", "dWf", "da_prev"])
+def test_composed_results_depend_only_on_the_upstream_gradients_and_agree(key):
+    x, _, a0, parameters = random_lstm(3, 4, 2, 5, 1, seed=5)
+    rng = np.random.default_rng(6)
+    values = derived.cell_forward({**derived.parameter_values(parameters), derived.xt: x[:, :, 0], derived.a_prev: a0,
+                                   derived.c_prev: rng.normal(size=a0.shape)})  # fmt: skip
+    values.update({derived.da_next: rng.normal(size=a0.shape), derived.dc_next: rng.normal(size=a0.shape)})
+    step_by_step = dict(values)
+    for d in derived.CELL.values():
+        step_by_step[d.lhs] = evaluate(d.rhs, step_by_step)
+    rhs = derived.composed(key).rhs
+    assert not rhs.has(derived.dc, *derived.dgate.values())
+    np.testing.assert_allclose(evaluate(rhs, values | {s: step_by_step[s] for s in derived.dz.values() if rhs.has(s)}),
+                               step_by_step[derived.CELL[key].lhs], rtol=1e-12)  # fmt: skip
