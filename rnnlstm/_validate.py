@@ -3,6 +3,8 @@ the expected shape (with its dimension names) and the actual one."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 
@@ -70,8 +72,21 @@ def check_parameters(parameters, shapes, dims):
             f"parameters must have exactly the keys {', '.join(shapes)}; "
             + "; ".join(filter(None, [missing and f"missing {', '.join(missing)}", unknown and f"unknown {', '.join(map(str, unknown))}"]))
         )
-    for key, shape in shapes.items():
-        dims.check(f'parameters["{key}"]', parameters[key], shape)
+    for key in _checking_order(parameters, shapes):
+        dims.check(f'parameters["{key}"]', parameters[key], shapes[key])
+
+
+def _checking_order(parameters, shapes):
+    """Simple shapes first, then those with a sum (n_a+n_x), the most common width first: one
+    odd gate weight among four is then the one blamed, whichever it is."""
+
+    def width(key):
+        value = parameters[key]
+        return value.shape[-1] if isinstance(value, np.ndarray) and value.ndim == 2 else None
+
+    compound = [k for k in shapes if "+" in shapes[k]]
+    votes = Counter(width(k) for k in compound)
+    return [k for k in shapes if k not in compound] + sorted(compound, key=lambda k: -votes[width(k)])
 
 
 def check_distribution(name, y):

@@ -110,6 +110,7 @@ def test_backward_refuses_da_with_another_number_of_steps():
     "change, error, message",
     [
         (lambda p: {**p, "Wo": p["Wo"][:, :-1]}, ValueError, 'parameters["Wo"] must have shape (n_a, n_a + n_x) = (5, 8), got (5, 7)'),
+        (lambda p: {**p, "Wf": p["Wf"][:, :-1]}, ValueError, 'parameters["Wf"] must have shape (n_a, n_a + n_x) = (5, 8), got (5, 7)'),
         (lambda p: {**p, "bi": p["bi"][:, 0]}, ValueError, 'parameters["bi"] must have shape (n_a, 1) = (5, 1), got (5,)'),
         (lambda p: {k: v for k, v in p.items() if k != "Wo"}, ValueError, "missing Wo"),
         (lambda p: {**p, "Wa": p["Wf"]}, ValueError, "unknown Wa"),
