@@ -74,6 +74,10 @@ def rnn_forward(x, a0, parameters):
     check_parameters(parameters, PARAMETER_SHAPES, dims)
     dims.check("x", x, "n_x m T_x")
     dims.check("a0", a0, "n_a m")
+    return _forward(x, a0, parameters, dims)
+
+
+def _forward(x, a0, parameters, dims):
     n_a, n_y, m, T_x = dims["n_a"], dims["n_y"], dims["m"], dims["T_x"]
     dtype = np.result_type(x, a0, *parameters.values())
     a = np.empty((n_a, m, T_x), dtype)
@@ -174,7 +178,7 @@ def rnn_loss(x, y, a0, parameters):
     gradients : dict
         ``dWax, dWaa, dWya, dba, dby`` (the parameters' shapes), ``dx`` (n_x, m, T_x), ``da0`` (n_a, m).
     """
-    check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES)
-    a, _, caches = rnn_forward(x, a0, parameters)
+    dims = check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES)
+    a, _, caches = _forward(x, a0, parameters, dims)
     J, dWya, dby, da_y = output_layer(a, y, parameters["Wya"], parameters["by"])
     return J, {**_backward(da_y, caches[0], x), "dWya": dWya, "dby": dby}
