@@ -10,6 +10,8 @@ the expression tree itself: one rule per node kind, nothing else.
 
 from __future__ import annotations
 
+from functools import cache
+
 import mpmath
 import numpy as np
 import sympy as sp
@@ -34,7 +36,7 @@ def evaluate(expr, values):
     dims = _bind_dimensions(values)
 
     def size(d):
-        return int(sp.sympify(d).subs(dims))
+        return int(d) if d.is_Integer else dims[d] if d in dims else int(d.xreplace(dims))
 
     def ev(node):
         if isinstance(node, sp.MatrixSymbol):
@@ -57,7 +59,9 @@ def evaluate(expr, values):
             product = ev(factors[0])
             for f in factors[1:]:
                 product = product * ev(f) if exact else product @ ev(f)
-            c = sp.sympify(coeff).subs(dims)
+            if coeff == 1:
+                return product
+            c = sp.sympify(coeff).xreplace(dims)
             return product * (c if exact else mpmath.mpf(c.p) / c.q if mp else float(c))
         if isinstance(node, sp.Transpose):
             return ev(node.arg).T
@@ -70,15 +74,21 @@ def evaluate(expr, values):
             inner = ev(node.expr)
             if exact:
                 return inner.applyfunc(node.function)
-            v = sp.Dummy("v")
             if mp:
-                return np.vectorize(sp.lambdify(v, node.function(v), "mpmath"), otypes=[object])(inner)
-            return sp.lambdify(v, node.function(v), "numpy")(inner) * np.ones_like(inner)
+                return np.vectorize(_lambdified(node.function, "mpmath"), otypes=[object])(inner)
+            return _lambdified(node.function, "numpy")(inner) * np.ones_like(inner)
         if hasattr(node, "columnwise"):  # output.Softmax
             return node.columnwise(ev(node.args[0]), exact)
         raise TypeError(f"no evaluation rule for {type(node).__name__}: {node}")
 
     return ev(expr)
+
+
+@cache
+def _lambdified(function, module):
+    """The elementwise ``function`` (a SymPy ``Lambda``) as a function of an array, compiled once."""
+    v = sp.Dummy("v")
+    return sp.lambdify(v, function(v), module)
 
 
 def _bind_dimensions(values):

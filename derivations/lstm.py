@@ -16,6 +16,9 @@ W concat = W[:, :n_a] a⟨t−1⟩ + W[:, n_a:] x⟨t⟩: that is where da⟨t�
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -273,25 +276,27 @@ def loss_gradients(x, y, a0, parameters):
     """Every gradient of :func:`loss`, by evaluating the derived equations backwards in time.
 
     Returns a dict with the keys of :data:`TOTAL`, lists of T_x matrices for ``dx``, ``da_next``
-    and ``dc_next`` (the gradients arriving at each a⟨t⟩ and c⟨t⟩), and ``da0``.
+    and ``dc_next`` (the gradients arriving at each a⟨t⟩ and c⟨t⟩), ``da0``, and ``steps``: for
+    each step, the value of every forward and backward quantity (``CELL``, ``OUTPUT``,
+    ``da_next``, ``dc_next``) by symbol.
     """
     steps = forward(x, a0, parameters)
-    grads = {k: None for k in TOTAL}
-    T = len(x)
-    dx, da, dcs = [None] * T, [None] * T, [None] * T
     zero = a0 * 0
-    after = {**{dz_next[g]: zero for g in GATES}, ft_next: zero, dc_total_next: zero}
-    for t in reversed(range(T)):
-        step = {**steps[t], yt: y[t], **after}
+    after = {**{dz_next[g]: zero for g in GATES}, ft_next: zero, dc_total_next: zero}  # nothing after T_x
+    for t in reversed(range(len(x))):
+        step = steps[t]
+        step[yt] = y[t]
         step[dzy] = evaluate(OUTPUT["dzy"].rhs, step)
-        step[da_next] = evaluate(BPTT["da_next"].rhs, step)
-        step[dc_next] = evaluate(BPTT["dc_next"].rhs, step)
-        for key in ["dot", "dc", "dcct", "dit", "dft", *(dz[g].name for g in GATES)]:
-            step[CELL[key].lhs] = evaluate(CELL[key].rhs, step)
-        for key in grads:
-            g = evaluate((CELL if key in CELL else OUTPUT)[key].rhs, step)
-            grads[key] = g if grads[key] is None else grads[key] + g
-        dx[t], da[t], dcs[t] = evaluate(CELL["dxt"].rhs, step), step[da_next], step[dc_next]
+        step[da_next] = evaluate(BPTT["da_next"].rhs, {**step, **after})
+        step[dc_next] = evaluate(BPTT["dc_next"].rhs, {**step, **after})
+        for d in [*CELL.values(), *OUTPUT.values()]:
+            step[d.lhs] = evaluate(d.rhs, step)
         after = {**{dz_next[g]: step[dz[g]] for g in GATES}, ft_next: step[ft], dc_total_next: step[dc]}
-    da0 = evaluate(BPTT["da0"].rhs, {**steps[0], **{dz_1[g]: after[dz_next[g]] for g in GATES}})
-    return {**grads, "dx": dx, "da_next": da, "dc_next": dcs, "da0": da0}
+    return {
+        **{k: reduce(operator.add, (s[STEP[k]] for s in steps)) for k in TOTAL},
+        "dx": [s[CELL["dxt"].lhs] for s in steps],
+        "da_next": [s[da_next] for s in steps],
+        "dc_next": [s[dc_next] for s in steps],
+        "da0": evaluate(BPTT["da0"].rhs, {**steps[0], **{dz_1[g]: after[dz_next[g]] for g in GATES}}),
+        "steps": steps,
+    }

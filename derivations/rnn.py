@@ -12,6 +12,9 @@ upstream gradient as a symbol; substituting the upstream result composes the cha
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
@@ -166,22 +169,24 @@ def loss(x, y, a0, parameters):
 def loss_gradients(x, y, a0, parameters):
     """Every gradient of :func:`loss`, by evaluating the derived equations step by step backwards.
 
-    Returns a dict with the keys of :data:`BPTT`: totals for the parameters, lists of T_x matrices
-    for ``dx`` and ``da_next`` (the total gradient of each a⟨t⟩), and ``da0``.
+    Returns a dict with the keys of :data:`TOTAL`, lists of T_x matrices for ``dx`` and
+    ``da_next`` (the total gradient of each a⟨t⟩), ``da0``, and ``steps``: for each step, the
+    value of every forward and backward quantity (``CELL``, ``OUTPUT``, ``da_next``) by symbol.
     """
     steps = forward(x, a0, parameters)
-    grads = {k: None for k in TOTAL}
-    dx, da = [None] * len(x), [None] * len(x)
     dz_after = a0 * 0  # dz⟨T_x+1⟩ = 0
     for t in reversed(range(len(x))):
-        step = {**steps[t], yt: y[t]}
+        step = steps[t]
+        step[yt] = y[t]
         step[dzy] = evaluate(OUTPUT["dzy"].rhs, step)
         step[da_next] = evaluate(BPTT["da_next"].rhs, {**step, dz_next: dz_after})
-        step[dz] = evaluate(CELL["dz"].rhs, step)
-        da[t] = step[da_next]
-        for key in grads:
-            g = evaluate((CELL if key in CELL else OUTPUT)[key].rhs, step)
-            grads[key] = g if grads[key] is None else grads[key] + g
-        dx[t] = evaluate(CELL["dxt"].rhs, step)
+        for d in [*CELL.values(), *OUTPUT.values()]:
+            step[d.lhs] = evaluate(d.rhs, step)
         dz_after = step[dz]
-    return {**grads, "dx": dx, "da_next": da, "da0": evaluate(BPTT["da0"].rhs, {**steps[0], dz_1: dz_after})}
+    return {
+        **{k: reduce(operator.add, (s[STEP[k]] for s in steps)) for k in TOTAL},
+        "dx": [s[CELL["dxt"].lhs] for s in steps],
+        "da_next": [s[da_next] for s in steps],
+        "da0": evaluate(BPTT["da0"].rhs, {**steps[0], dz_1: dz_after}),
+        "steps": steps,
+    }

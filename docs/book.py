@@ -12,6 +12,8 @@ from IPython.display import Markdown, Math
 from myst_nb import glue
 
 import derivations
+from derivations.notation import latex
+from rnnlstm.verify import random_problem
 
 
 def glue_equations(prefix):
@@ -68,32 +70,32 @@ def relative_errors(errors, tolerance):
     return table(["gradient", "relative error vs central differences"], [(f"`{k}`", f"{e:.1e}") for k, e in errors.items()])
 
 
-def random_rnn(n_x=3, n_a=5, n_y=4, m=6, T_x=4, seed=0):
-    """Random parameters and a sequence with one-hot targets, float64."""
-    rng = np.random.default_rng(seed)
-    parameters = {
-        "Wax": rng.normal(size=(n_a, n_x)),
-        "Waa": rng.normal(size=(n_a, n_a)) * 0.5,
-        "Wya": rng.normal(size=(n_y, n_a)),
-        "ba": rng.normal(size=(n_a, 1)),
-        "by": rng.normal(size=(n_y, 1)),
-    }
-    x = rng.normal(size=(n_x, m, T_x))
-    y = np.eye(n_y)[:, rng.integers(n_y, size=(m, T_x))]
-    a0 = rng.normal(size=(n_a, m))
-    return x, y, a0, parameters
+def random_rnn(seed=0):
+    """A random RNN problem (n_x, n_a, n_y, m, T_x) = (3, 5, 4, 6, 4) in float64: x, y, a0, parameters."""
+    return random_problem("rnn", n_x=3, n_a=5, n_y=4, m=6, T_x=4, seed=seed)
 
 
-def random_lstm(n_x=3, n_a=5, n_y=4, m=6, T_x=4, seed=0):
-    """Random LSTM parameters and a sequence with one-hot targets, float64."""
-    rng = np.random.default_rng(seed)
-    parameters = {}
-    for gate in "fico":
-        parameters["W" + gate] = rng.normal(size=(n_a, n_a + n_x)) * 0.7
-        parameters["b" + gate] = rng.normal(size=(n_a, 1))
-    parameters["Wy"] = rng.normal(size=(n_y, n_a))
-    parameters["by"] = rng.normal(size=(n_y, 1))
-    x = rng.normal(size=(n_x, m, T_x))
-    y = np.eye(n_y)[:, rng.integers(n_y, size=(m, T_x))]
-    a0 = rng.normal(size=(n_a, m))
-    return x, y, a0, parameters
+def random_lstm(seed=0):
+    """A random LSTM problem of the same sizes."""
+    return random_problem("lstm", n_x=3, n_a=5, n_y=4, m=6, T_x=4, seed=seed)
+
+
+def verification_table(rows):
+    """The rows of :func:`rnnlstm.verify.table` as a table; raises if any row failed."""
+    failed = [r.key for r in rows if not r.passed]
+    if failed:
+        raise AssertionError(f"verification failed for {failed}")
+    return table(
+        ["equation", "quantity", "exact", "max abs(numpy − derived)", "finite differences", "PyTorch autograd"],
+        [
+            (
+                f"{{eq}}`{r.key.replace('.', '-')}`",
+                f"${latex(derivations.get(r.key).lhs)}$",
+                "—" if r.exact is None else ("yes" if r.exact else "**no**"),
+                f"{r.numpy:.1e}",
+                f"{r.finite_differences:.1e}",
+                "not installed" if r.torch is None else f"{r.torch:.1e}",
+            )
+            for r in rows
+        ],
+    )

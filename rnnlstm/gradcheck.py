@@ -9,6 +9,8 @@ def numerical_gradient(f, array, eps=1e-5):
     """∂f/∂array by central differences (f(θ + ε) − f(θ − ε)) / 2ε, one entry at a time.
 
     ``f`` takes no argument and reads ``array``, which is perturbed in place and always restored.
+    The divisor is the step as stored, (θ + ε) − (θ − ε) rounded to the array's dtype, which in
+    float32 can differ from 2ε by a relative 1e-5.
 
     Parameters
     ----------
@@ -27,12 +29,14 @@ def numerical_gradient(f, array, eps=1e-5):
         original = array[idx]
         try:
             array[idx] = original + eps
-            plus = f()
+            plus, high = f(), array[idx]
             array[idx] = original - eps
-            minus = f()
+            minus, low = f(), array[idx]
         finally:
             array[idx] = original
-        grad[idx] = (plus - minus) / (2 * eps)
+        if high == low:
+            raise ValueError(f"eps = {eps:g} is lost in rounding at entry {idx} = {original} of a {array.dtype} array")
+        grad[idx] = (plus - minus) / (float(high) - float(low))
     return grad
 
 

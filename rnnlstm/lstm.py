@@ -117,8 +117,12 @@ def lstm_cell_backward(da_next, dc_next, cache):
     Returns
     -------
     dict
-        ``dxt`` (n_x, m), ``da_prev`` (n_a, m), ``dc_prev`` (n_a, m), and this step's
-        ``dWf, dWi, dWc, dWo`` (n_a, n_a + n_x) and ``dbf, dbi, dbc, dbo`` (n_a, 1).
+        The course's ``dxt`` (n_x, m), ``da_prev`` (n_a, m), ``dc_prev`` (n_a, m), this step's
+        ``dWf, dWi, dWc, dWo`` (n_a, n_a + n_x) and ``dbf, dbi, dbc, dbo`` (n_a, 1); and the
+        intermediates, each (n_a, m) but ``dconcat`` (n_a + n_x, m): ``dot, dc, dcct, dit, dft``
+        (gradients of the gate values and the total cell gradient), ``dzf, dzi, dzc, dzo`` (of
+        the pre-activations), ``sigma_prime`` = Γ_f ⊙ (1 − Γ_f) and ``tanh_prime`` = 1 − c̃²:
+        every result of ``derivations.lstm.CELL``, by its name.
     """
     dims = Dimensions()
     dims.check("cache[0] (a_next)", cache_entry(cache, 10, "lstm_cell_forward")[0], "n_a m")
@@ -137,13 +141,17 @@ def _cell_backward(da_next, dc_next, cache):
     dit = dc * cct
     dft = dc * c_prev
     dc_prev = dc * ft
-    dzf = ft * (1 - ft) * dft
+    sigma_prime = ft * (1 - ft)  # σ'(z_f) in terms of Γ_f
+    tanh_prime = 1 - cct**2  # tanh'(z_c) in terms of c̃
+    dzf = sigma_prime * dft
     dzi = it * (1 - it) * dit
-    dzc = (1 - cct**2) * dcct
+    dzc = tanh_prime * dcct
     dzo = ot * (1 - ot) * dot
     concat = np.concatenate([a_prev, xt], axis=0)
     dconcat = p["Wf"].T @ dzf + p["Wi"].T @ dzi + p["Wc"].T @ dzc + p["Wo"].T @ dzo
-    grads = {"dxt": dconcat[n_a:], "da_prev": dconcat[:n_a], "dc_prev": dc_prev}
+    grads = {"sigma_prime": sigma_prime, "tanh_prime": tanh_prime, "dot": dot, "dc": dc, "dcct": dcct,
+             "dit": dit, "dft": dft, "dc_prev": dc_prev, "dzf": dzf, "dzi": dzi, "dzc": dzc, "dzo": dzo,
+             "dconcat": dconcat, "da_prev": dconcat[:n_a], "dxt": dconcat[n_a:]}  # fmt: skip
     for gate, dz in zip("fico", (dzf, dzi, dzc, dzo)):
         grads["dW" + gate] = dz @ concat.T
         grads["db" + gate] = dz.sum(axis=1, keepdims=True)
@@ -165,7 +173,9 @@ def lstm_backward(da, caches):
     -------
     dict
         ``dx`` (n_x, m, T_x), ``da0`` (n_a, m), ``dWf, dWi, dWc, dWo`` (n_a, n_a + n_x),
-        ``dbf, dbi, dbc, dbo`` (n_a, 1).
+        ``dbf, dbi, dbc, dbo`` (n_a, 1), and what the recursion carries, both (n_a, m, T_x):
+        ``da_next``, the total gradient of every a⟨t⟩, and ``dc_next``, the gradient c⟨t⟩
+        receives from step t+1.
     """
     cell_caches, x = check_backward(da, caches, "lstm_forward")
     return _backward(da, cell_caches, x)
@@ -175,17 +185,18 @@ def _backward(da, cell_caches, x):
     p = cell_caches[0][9]
     grads = {k: np.zeros_like(p[k[1:]]) for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")}
     dx = np.empty_like(x, dtype=np.result_type(x, da))
+    da_total, dc_total = np.empty_like(da), np.empty_like(da)
     da_prev = np.zeros_like(da[:, :, 0])  # nothing comes back from beyond the last step
     dc_prev = np.zeros_like(da[:, :, 0])
     for t in reversed(range(da.shape[2])):
-        da_next = da[:, :, t] + da_prev  # the output's share plus what step t+1 sent back
-        dc_next = dc_prev
+        da_next = da_total[:, :, t] = da[:, :, t] + da_prev  # the output's share plus step t+1's
+        dc_next = dc_total[:, :, t] = dc_prev
         g = _cell_backward(da_next, dc_next, cell_caches[t])
         dx[:, :, t] = g["dxt"]
         for k in grads:
             grads[k] += g[k]
         da_prev, dc_prev = g["da_prev"], g["dc_prev"]
-    return {"dx": dx, "da0": da_prev, **grads}
+    return {"dx": dx, "da0": da_prev, **grads, "da_next": da_total, "dc_next": dc_total}
 
 
 def lstm_loss(x, y, a0, parameters):
@@ -205,9 +216,10 @@ def lstm_loss(x, y, a0, parameters):
     J : float
     gradients : dict
         ``dWf, dbf, dWi, dbi, dWc, dbc, dWo, dbo, dWy, dby`` (the parameters' shapes),
-        ``dx`` (n_x, m, T_x), ``da0`` (n_a, m).
+        ``dx`` (n_x, m, T_x), ``da0`` (n_a, m), and ``da_next``, ``dc_next`` (n_a, m, T_x) as
+        for :func:`lstm_backward`.
     """
     dims = check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES)
     a, _, _, caches = _forward(x, a0, parameters, dims)
-    J, dWy, dby, da_y = output_layer(a, y, parameters["Wy"], parameters["by"])
+    J, _, dWy, dby, da_y = output_layer(a, y, parameters["Wy"], parameters["by"])
     return J, {**_backward(da_y, caches[0], x), "dWy": dWy, "dby": dby}

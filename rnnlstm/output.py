@@ -23,6 +23,8 @@ def output_layer(a, y, W, b):
     Returns
     -------
     J : float
+    dzy : ndarray, shape (n_y, m, T_x)
+        (ŷ⟨t⟩ − y⟨t⟩) / m: the gradient of each step's scores.
     dW : ndarray, shape (n_y, n_a)
     db : ndarray, shape (n_y, 1)
     da_y : ndarray, shape (n_a, m, T_x)
@@ -36,4 +38,4 @@ def output_layer(a, y, W, b):
     dW = np.einsum("ymt,amt->ya", dzy, a)
     db = dzy.sum(axis=(1, 2))[:, None]
     da_y = np.einsum("ya,ymt->amt", W, dzy)
-    return J, dW, db, da_y
+    return J, dzy, dW, db, da_y

@@ -103,8 +103,9 @@ def rnn_cell_backward(da_next, cache):
     Returns
     -------
     dict
-        ``dxt`` (n_x, m), ``da_prev`` (n_a, m), ``dWax`` (n_a, n_x), ``dWaa`` (n_a, n_a),
-        ``dba`` (n_a, 1): this step's contributions.
+        The course's ``dxt`` (n_x, m), ``da_prev`` (n_a, m), ``dWax`` (n_a, n_x), ``dWaa``
+        (n_a, n_a), ``dba`` (n_a, 1) (this step's contributions), and the intermediate
+        ``tanh_prime`` and ``dz`` (n_a, m): every result of ``derivations.rnn.CELL``, by its name.
     """
     dims = Dimensions()
     dims.check("cache[0] (a_next)", cache_entry(cache, 4, "rnn_cell_forward")[0], "n_a m")
@@ -117,6 +118,8 @@ def _cell_backward(da_next, cache):
     tanh_prime = 1 - a_next**2
     dz = da_next * tanh_prime
     return {
+        "tanh_prime": tanh_prime,
+        "dz": dz,
         "dxt": p["Wax"].T @ dz,
         "da_prev": p["Waa"].T @ dz,
         "dWax": dz @ xt.T,
@@ -139,7 +142,8 @@ def rnn_backward(da, caches):
     -------
     dict
         ``dx`` (n_x, m, T_x), ``da0`` (n_a, m), ``dWax`` (n_a, n_x), ``dWaa`` (n_a, n_a),
-        ``dba`` (n_a, 1).
+        ``dba`` (n_a, 1), and ``da_next`` (n_a, m, T_x): the total gradient of every a⟨t⟩, the
+        sum that the recursion carries back.
     """
     cell_caches, x = check_backward(da, caches, "rnn_forward")
     return _backward(da, cell_caches, x)
@@ -149,15 +153,16 @@ def _backward(da, cell_caches, x):
     p = cell_caches[0][3]
     grads = {k: np.zeros_like(p[k[1:]]) for k in ("dWax", "dWaa", "dba")}
     dx = np.empty_like(x, dtype=np.result_type(x, da))
+    da_total = np.empty_like(da)
     da_prev = np.zeros_like(da[:, :, 0])  # dz⟨T_x+1⟩ = 0: nothing comes from beyond the last step
     for t in reversed(range(da.shape[2])):
-        da_next = da[:, :, t] + da_prev
+        da_next = da_total[:, :, t] = da[:, :, t] + da_prev
         g = _cell_backward(da_next, cell_caches[t])
         dx[:, :, t] = g["dxt"]
         for k in grads:
             grads[k] += g[k]
         da_prev = g["da_prev"]
-    return {"dx": dx, "da0": da_prev, **grads}
+    return {"dx": dx, "da0": da_prev, **grads, "da_next": da_total}
 
 
 def rnn_loss(x, y, a0, parameters):
@@ -176,9 +181,10 @@ def rnn_loss(x, y, a0, parameters):
     -------
     J : float
     gradients : dict
-        ``dWax, dWaa, dWya, dba, dby`` (the parameters' shapes), ``dx`` (n_x, m, T_x), ``da0`` (n_a, m).
+        ``dWax, dWaa, dWya, dba, dby`` (the parameters' shapes), ``dx`` (n_x, m, T_x), ``da0``
+        (n_a, m), and ``da_next`` (n_a, m, T_x) as for :func:`rnn_backward`.
     """
     dims = check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES)
     a, _, caches = _forward(x, a0, parameters, dims)
-    J, dWya, dby, da_y = output_layer(a, y, parameters["Wya"], parameters["by"])
+    J, _, dWya, dby, da_y = output_layer(a, y, parameters["Wya"], parameters["by"])
     return J, {**_backward(da_y, caches[0], x), "dWya": dWya, "dby": dby}
