@@ -91,7 +91,7 @@ class CoursePrinter(LatexPrinter):
             summand = factors[0] if len(factors) == 2 else sp.MatMul(*factors[:-1])
             body = r"\sum_{i=1}^{m} " + self._example(summand)
         else:
-            body = " ".join(self._factor(f) for f in factors)
+            body = " ".join(self._factor(f, matmul=True) for f in factors)
         if coeff == 1:
             return body
         if coeff == -1:
@@ -111,10 +111,13 @@ class CoursePrinter(LatexPrinter):
         inner = self._print(expr.expr)
         return _ElementwisePrinter(placeholder, inner, self._settings).doprint(body)
 
-    def _factor(self, arg):
+    def _factor(self, arg, matmul=False):
+        """``arg`` as a factor, bracketed if it is a sum (or, in a matrix product, an ⊙ product)."""
         tex = self._print(arg)
-        compound = isinstance(arg, sp.MatAdd) or (
-            isinstance(arg, ElementwiseApplyFunction) and arg.function(sp.Dummy()).is_Add
+        compound = (
+            isinstance(arg, sp.MatAdd)
+            or (isinstance(arg, ElementwiseApplyFunction) and arg.function(sp.Dummy()).is_Add)
+            or (matmul and isinstance(arg, sp.HadamardProduct))
         )
         return rf"\left({tex}\right)" if compound else tex
 

@@ -99,3 +99,37 @@ def verification_table(rows):
             for r in rows
         ],
     )
+
+
+def glue_errata():
+    """Glue every formula of :mod:`derivations.errata` as ``errata-N-I`` and the derived result it
+    should have been as ``errata-N-right-I`` (the LSTM's gates in their composed form)."""
+    from derivations import errata, lstm
+
+    for n, formulas in errata.ERRATA.items():
+        for i, d in enumerate(formulas, 1):
+            glue(f"errata-{n}-{i}", Math(d.latex), display=False)
+        for i, key in enumerate(errata.RIGHT[n], 1):
+            name = key.split(".")[-1]
+            right = lstm.composed(name) if key.startswith("lstm.cell.dz") else derivations.get(key)
+            glue(f"errata-{n}-right-{i}", Math(right.latex), display=False)
+
+
+def measured(as_published, corrected):
+    """Relative errors against central differences, ``{gradient: error}`` for the published and
+    the corrected version, side by side. Raises unless the published version fails clearly
+    (some error above 1e-2) and the corrected one passes (every error below 1e-7)."""
+    worst = max(as_published.values())
+    if not worst > 1e-2:
+        raise AssertionError(f"the published version was expected to fail the check, worst error {worst:.1e}")
+    bad = [k for k, e in corrected.items() if not e < 1e-7]
+    if bad:
+        raise AssertionError(f"the corrected version fails the check for {bad}")
+    return table(
+        ["gradient", "relative error, as published", "relative error, corrected"],
+        [(f"`{k}`", _flag(as_published[k]), f"{corrected[k]:.1e}") for k in as_published],
+    )
+
+
+def _flag(error):
+    return f"**{error:.1e}**" if error > 1e-5 else f"{error:.1e}"

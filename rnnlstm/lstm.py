@@ -133,7 +133,6 @@ def lstm_cell_backward(da_next, dc_next, cache):
 
 def _cell_backward(da_next, dc_next, cache):
     a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
-    n_a = a_next.shape[0]
     tanh_c = np.tanh(c_next)
     dot = da_next * tanh_c
     dc = dc_next + da_next * ot * (1 - tanh_c**2)
@@ -143,18 +142,22 @@ def _cell_backward(da_next, dc_next, cache):
     dc_prev = dc * ft
     sigma_prime = ft * (1 - ft)  # σ'(z_f) in terms of Γ_f
     tanh_prime = 1 - cct**2  # tanh'(z_c) in terms of c̃
-    dzf = sigma_prime * dft
-    dzi = it * (1 - it) * dit
-    dzc = tanh_prime * dcct
-    dzo = ot * (1 - ot) * dot
+    g = {"sigma_prime": sigma_prime, "tanh_prime": tanh_prime, "dot": dot, "dc": dc, "dcct": dcct,
+         "dit": dit, "dft": dft, "dc_prev": dc_prev, "dzf": sigma_prime * dft, "dzi": it * (1 - it) * dit,
+         "dzc": tanh_prime * dcct, "dzo": ot * (1 - ot) * dot}  # fmt: skip
+    return {**g, **_linear_backward(g, cache)}
+
+
+def _linear_backward(dz, cache):
+    """Through the four linear maps z_g = W_g concat + b_g, given ``dz["dzf"]``, ... ``dz["dzo"]``."""
+    a_prev, xt, p = cache[2], cache[8], cache[9]
+    n_a = a_prev.shape[0]
     concat = np.concatenate([a_prev, xt], axis=0)
-    dconcat = p["Wf"].T @ dzf + p["Wi"].T @ dzi + p["Wc"].T @ dzc + p["Wo"].T @ dzo
-    grads = {"sigma_prime": sigma_prime, "tanh_prime": tanh_prime, "dot": dot, "dc": dc, "dcct": dcct,
-             "dit": dit, "dft": dft, "dc_prev": dc_prev, "dzf": dzf, "dzi": dzi, "dzc": dzc, "dzo": dzo,
-             "dconcat": dconcat, "da_prev": dconcat[:n_a], "dxt": dconcat[n_a:]}  # fmt: skip
-    for gate, dz in zip("fico", (dzf, dzi, dzc, dzo)):
-        grads["dW" + gate] = dz @ concat.T
-        grads["db" + gate] = dz.sum(axis=1, keepdims=True)
+    dconcat = sum(p["W" + gate].T @ dz["dz" + gate] for gate in "fico")
+    grads = {"dconcat": dconcat, "da_prev": dconcat[:n_a], "dxt": dconcat[n_a:]}
+    for gate in "fico":
+        grads["dW" + gate] = dz["dz" + gate] @ concat.T
+        grads["db" + gate] = dz["dz" + gate].sum(axis=1, keepdims=True)
     return grads
 
 

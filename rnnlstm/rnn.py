@@ -114,12 +114,16 @@ def rnn_cell_backward(da_next, cache):
 
 
 def _cell_backward(da_next, cache):
-    a_next, a_prev, xt, p = cache
+    a_next = cache[0]
     tanh_prime = 1 - a_next**2
     dz = da_next * tanh_prime
+    return {"tanh_prime": tanh_prime, "dz": dz, **_linear_backward(dz, cache)}
+
+
+def _linear_backward(dz, cache):
+    """Through the linear map z⟨t⟩ = W_aa a⟨t−1⟩ + W_ax x⟨t⟩ + b_a, given dz⟨t⟩."""
+    _, a_prev, xt, p = cache
     return {
-        "tanh_prime": tanh_prime,
-        "dz": dz,
         "dxt": p["Wax"].T @ dz,
         "da_prev": p["Waa"].T @ dz,
         "dWax": dz @ xt.T,
