@@ -77,8 +77,9 @@ def check_parameters(parameters, shapes, dims):
 
 
 def _checking_order(parameters, shapes):
-    """Simple shapes first, then those with a sum (n_a+n_x), the most common width first: one
-    odd gate weight among four is then the one blamed, whichever it is."""
+    """Simple shapes first, those with more named dimensions (a weight before a bias, so that a
+    bias is checked against a known n_a), then those with a sum (n_a+n_x), the most common width
+    first: one odd gate weight among four is then the one blamed, whichever it is."""
 
     def width(key):
         value = parameters[key]
@@ -86,7 +87,8 @@ def _checking_order(parameters, shapes):
 
     compound = [k for k in shapes if "+" in shapes[k]]
     votes = Counter(width(k) for k in compound)
-    return [k for k in shapes if k not in compound] + sorted(compound, key=lambda k: -votes[width(k)])
+    simple = sorted((k for k in shapes if k not in compound), key=lambda k: -sum(not d.isdigit() for d in shapes[k].split()))
+    return simple + sorted(compound, key=lambda k: -votes[width(k)])
 
 
 def check_distribution(name, y):
@@ -109,13 +111,19 @@ def check_loss_inputs(x, y, a0, parameters, shapes):
 def cache_entry(cache, length, producer):
     """The cache, if it is the tuple of ``length`` that ``producer`` returns."""
     if not isinstance(cache, tuple) or len(cache) != length:
-        raise TypeError(f"expected the cache returned by {producer} (a tuple of {length}), got {type(cache).__name__}")
+        got = f"a {type(cache).__name__} of {len(cache)}" if isinstance(cache, (tuple, list)) else type(cache).__name__
+        raise TypeError(f"expected the cache returned by {producer} (a tuple of {length}), got {got}")
     return cache
 
 
-def check_backward(da, caches, producer):
-    """A sequence backward's arguments: the caches of ``producer`` and a ``da`` with as many steps."""
+def check_backward(da, caches, producer, cell_length):
+    """A sequence backward's arguments: the caches of ``producer`` (T_x cell caches, each a tuple
+    of ``cell_length``, and x) and a ``da`` with as many steps."""
     cell_caches, x = cache_entry(caches, 2, producer)
+    if not isinstance(cell_caches, list) or not all(isinstance(c, tuple) and len(c) == cell_length for c in cell_caches):
+        raise TypeError(
+            f"expected the caches returned by {producer}: a list of cell caches (tuples of {cell_length}) and x"
+        )
     dims = Dimensions()
     dims.check("caches[1] (x)", x, "n_x m T_x")
     if len(cell_caches) != dims["T_x"]:

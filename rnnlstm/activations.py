@@ -37,7 +37,8 @@ def softmax(z):
 
 
 def sigmoid(z):
-    """σ(z) = 1 / (1 + e^{−z}), computed as (1 + tanh(z/2)) / 2: no overflow at any z.
+    """σ(z) = 1 / (1 + e^{−z}), computed from e^{−|z|} ≤ 1: no overflow at any z, and full
+    relative precision in both tails (σ(−40) ≈ 4.2e−18, not 0).
 
     Parameters
     ----------
@@ -47,4 +48,5 @@ def sigmoid(z):
     -------
     ndarray, same shape and dtype as ``z``, in [0, 1].
     """
-    return 0.5 * (1 + np.tanh(0.5 * z))
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))

@@ -180,7 +180,7 @@ def lstm_backward(da, caches):
         ``da_next``, the total gradient of every a⟨t⟩, and ``dc_next``, the gradient c⟨t⟩
         receives from step t+1.
     """
-    cell_caches, x = check_backward(da, caches, "lstm_forward")
+    cell_caches, x = check_backward(da, caches, "lstm_forward", 10)
     return _backward(da, cell_caches, x)
 
 

@@ -149,7 +149,7 @@ def rnn_backward(da, caches):
         ``dba`` (n_a, 1), and ``da_next`` (n_a, m, T_x): the total gradient of every a⟨t⟩, the
         sum that the recursion carries back.
     """
-    cell_caches, x = check_backward(da, caches, "rnn_forward")
+    cell_caches, x = check_backward(da, caches, "rnn_forward", 4)
     return _backward(da, cell_caches, x)
 
 

@@ -267,7 +267,7 @@ def _flat(arrays):
 
 
 def table(model, exact=None, seed=0):
-    """The rows of ``model`` ("rnn" or "lstm") on a random problem of :data:`SIZES`.
+    """The rows of ``model`` ("rnn" or "lstm") on a random problem of the sizes ``SIZES``.
 
     ``exact`` is ``{key: bool}`` from the brute-force checks (see :func:`exact_checks`), or
     ``None`` to leave that column empty.
@@ -302,7 +302,7 @@ STEPS = np.logspace(0, -12, 25)  # the finite-difference steps of the sweep, fou
 def step_sweep(model, dtype, steps=STEPS, seed=1):
     """The gradient check's relative error against the finite-difference step.
 
-    The loss is computed by :mod:`rnnlstm` in ``dtype``; the analytic gradients (the reference)
+    The loss is computed by the library in ``dtype``; the analytic gradients (the reference)
     in float64. Returns ``[(step, relative error over every parameter)]``, up to the first step
     lost in rounding.
     """

@@ -1,0 +1,131 @@
+"""The catalogue of bad inputs that :mod:`rnnlstm` refuses: the API page runs every case when the
+book is built and shows the message it raised; the tests run the same cases and check the type,
+the message, that nothing ran before the refusal and that no input was modified."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from types import SimpleNamespace
+from typing import Callable
+
+import numpy as np
+
+import rnnlstm
+from rnnlstm.verify import random_problem
+
+SIZES = {"n_x": 3, "n_a": 5, "n_y": 4, "m": 6, "T_x": 7}
+
+
+@dataclass(frozen=True)
+class Case:
+    """``function(*arguments(problem))`` must raise ``error`` with every piece of ``message``."""
+
+    what: str
+    function: str
+    arguments: Callable
+    error: type
+    message: tuple[str, ...]
+
+
+@cache
+def problem(model):
+    """A valid problem of :data:`SIZES`, its forward pass and the caches, as attributes (one per
+    model, shared: the cases must not, and the tests check that they do not, modify it)."""
+    x, y, a0, p = random_problem(model, **SIZES, seed=11)
+    forward = getattr(rnnlstm, f"{model}_forward")(x, a0, p)
+    cell = getattr(rnnlstm, f"{model}_cell_forward")(x[:, :, 0], a0, *([np.zeros_like(a0)] if model == "lstm" else []), p)
+    return SimpleNamespace(x=x, y=y, a0=a0, p=p, a=forward[0], caches=forward[-1], cell_cache=cell[-1], a_next=cell[0])
+
+
+def with_(p, **changes):
+    return {**p, **changes}
+
+
+def without(p, key):
+    return {k: v for k, v in p.items() if k != key}
+
+
+def nan_at(array, index):
+    out = array.copy()
+    out[index] = np.nan
+    return out
+
+
+n_x, n_a, n_y, m, T_x = SIZES.values()
+RNN = [
+    Case("x with 2 dimensions", "rnn_loss", lambda s: (s.x[:, :, 0], s.y, s.a0, s.p), ValueError,
+         ("x must have shape (n_x, m, T_x) = (3, ?, ?)", "got (3, 6)")),
+    Case("x inconsistent with W_ax", "rnn_loss", lambda s: (np.ones((4, m, T_x)), s.y, s.a0, s.p), ValueError,
+         ("x must have shape (n_x, m, T_x) = (3, ?, ?)", "got (4, 6, 7)")),
+    Case("a0 inconsistent with W_aa", "rnn_loss", lambda s: (s.x, s.y, np.ones((n_a + 1, m)), s.p), ValueError,
+         ("a0 must have shape (n_a, m) = (5, 6)", "got (6, 6)")),
+    Case("a0 with another m than x", "rnn_forward", lambda s: (s.x, np.ones((n_a, m + 1)), s.p), ValueError,
+         ("a0 must have shape (n_a, m) = (5, 6)", "got (5, 7)")),
+    Case("a bias of shape (n_a,)", "rnn_loss", lambda s: (s.x, s.y, s.a0, with_(s.p, ba=s.p["ba"][:, 0])), ValueError,
+         ('parameters["ba"] must have shape (n_a, 1) = (5, 1)', "got (5,)")),
+    Case("W_ya inconsistent with W_aa", "rnn_loss", lambda s: (s.x, s.y, s.a0, with_(s.p, Wya=np.ones((n_y, n_a + 2)))),
+         ValueError, ('parameters["Wya"] must have shape (n_y, n_a) = (4, 5)', "got (4, 7)")),
+    Case("a missing key", "rnn_forward", lambda s: (s.x, s.a0, without(s.p, "Wya")), ValueError, ("missing Wya",)),
+    Case("an extra key", "rnn_loss", lambda s: (s.x, s.y, s.a0, with_(s.p, Wy=s.p["Wya"])), ValueError, ("unknown Wy",)),
+    Case("parameters as a list", "rnn_loss", lambda s: (s.x, s.y, s.a0, list(s.p.values())), TypeError,
+         ("parameters must be a dict",)),
+    Case("NaN in x", "rnn_loss", lambda s: (nan_at(s.x, (0, 1, 2)), s.y, s.a0, s.p), ValueError, ("x contains NaN or Inf",)),
+    Case("Inf in W_aa", "rnn_forward", lambda s: (s.x, s.a0, with_(s.p, Waa=np.full((n_a, n_a), np.inf))), ValueError,
+         ('parameters["Waa"] contains NaN or Inf',)),
+    Case("an integer array", "rnn_loss", lambda s: (s.x.astype(int), s.y, s.a0, s.p), TypeError,
+         ("x must be a floating-point array, got dtype int64",)),
+    Case("an object array", "rnn_loss", lambda s: (s.x, s.y, s.a0.astype(object), s.p), TypeError,
+         ("a0 must be a floating-point array, got dtype object",)),
+    Case("a list instead of an array", "rnn_forward", lambda s: (s.x.tolist(), s.a0, s.p), TypeError,
+         ("x must be a numpy array of shape (n_x, m, T_x), got list",)),
+    Case("an empty sequence, T_x = 0", "rnn_loss", lambda s: (s.x[:, :, :0], s.y[:, :, :0], s.a0, s.p), ValueError,
+         ("x has T_x = 0",)),
+    Case("y with another T_x than x", "rnn_loss", lambda s: (s.x, s.y[:, :, :4], s.a0, s.p), ValueError,
+         ("y must have shape (n_y, m, T_x) = (4, 6, 7)", "got (4, 6, 4)")),
+    Case("y whose columns are not distributions", "rnn_loss", lambda s: (s.x, 2 * s.y, s.a0, s.p), ValueError,
+         ("y must hold one-hot",)),
+    Case("x⟨t⟩ of the whole sequence to a cell", "rnn_cell_forward", lambda s: (s.x, s.a0, s.p), ValueError,
+         ("xt must have shape (n_x, m) = (3, ?)", "got (3, 6, 7)")),
+    Case("da_next with another m than the cache", "rnn_cell_backward", lambda s: (s.a_next[:, :1], s.cell_cache),
+         ValueError, ("da_next must have shape (n_a, m) = (5, 6)", "got (5, 1)")),
+    Case("a cache that is not the cell's", "rnn_cell_backward", lambda s: (s.a_next, list(s.cell_cache)), TypeError,
+         ("expected the cache returned by rnn_cell_forward",)),
+    Case("da with 4 steps for a sequence of 7", "rnn_backward", lambda s: (s.a[:, :, :4], s.caches), ValueError,
+         ("da must have shape (n_a, m, T_x) = (5, 6, 7)", "got (5, 6, 4)")),
+    Case("NaN in da", "rnn_backward", lambda s: (nan_at(s.a, (1, 1, 1)), s.caches), ValueError, ("da contains NaN or Inf",)),
+    Case("caches of another function", "rnn_backward", lambda s: (s.a, s.caches[0]), TypeError,
+         ("expected the cache returned by rnn_forward",)),
+    Case("the LSTM's caches", "rnn_backward", lambda s: (s.a, problem("lstm").caches), TypeError,
+         ("expected the caches returned by rnn_forward",)),
+]  # fmt: skip
+
+LSTM = [
+    Case("one gate weight of another width", "lstm_loss", lambda s: (s.x, s.y, s.a0, with_(s.p, Wo=np.ones((n_a, n_a + n_x + 1)))),
+         ValueError, ('parameters["Wo"] must have shape (n_a, n_a + n_x) = (5, 8)', "got (5, 9)")),
+    Case("a gate bias of shape (n_a,)", "lstm_forward", lambda s: (s.x, s.a0, with_(s.p, bf=s.p["bf"][:, 0])), ValueError,
+         ('parameters["bf"] must have shape (n_a, 1) = (5, 1)', "got (5,)")),
+    Case("a missing gate", "lstm_loss", lambda s: (s.x, s.y, s.a0, without(s.p, "Wc")), ValueError, ("missing Wc",)),
+    Case("the RNN's parameters", "lstm_forward", lambda s: (s.x, s.a0, problem("rnn").p), ValueError,
+         ("missing Wf", "unknown Wax")),
+    Case("x inconsistent with the gate weights", "lstm_loss", lambda s: (np.ones((n_x + 1, m, T_x)), s.y, s.a0, s.p),
+         ValueError, ("x must have shape (n_x, m, T_x) = (3, ?, ?)", "got (4, 6, 7)")),
+    Case("dc_next with another shape", "lstm_cell_backward", lambda s: (s.a_next, s.a_next[:2], s.cell_cache), ValueError,
+         ("dc_next must have shape (n_a, m) = (5, 6)", "got (2, 6)")),
+    Case("the RNN's cell cache", "lstm_cell_backward", lambda s: (s.a_next, s.a_next, problem("rnn").cell_cache),
+         TypeError, ("expected the cache returned by lstm_cell_forward",)),
+    Case("da with 4 steps for a sequence of 7", "lstm_backward", lambda s: (s.a[:, :, :4], s.caches), ValueError,
+         ("da must have shape (n_a, m, T_x) = (5, 6, 7)", "got (5, 6, 4)")),
+    Case("an empty sequence, T_x = 0", "lstm_forward", lambda s: (s.x[:, :, :0], s.a0, s.p), ValueError, ("x has T_x = 0",)),
+]  # fmt: skip
+
+CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM]
+
+
+def raised(case, model):
+    """The exception that ``case`` raises, or an ``AssertionError`` if it raises none."""
+    try:
+        getattr(rnnlstm, case.function)(*case.arguments(problem(model)))
+    except Exception as error:  # noqa: BLE001 - the catalogue records whatever is raised
+        return error
+    raise AssertionError(f"{case.function} accepted {case.what}")
