@@ -12,9 +12,11 @@ rewrites that real frameworks use, each resting on a derived equation of the boo
 - **Weight gradients after the loop.** Each weight's gradient is a sum over the steps
   (``lstm-bptt-dWf``): the loop only computes and stores every step's dz, and one GEMM over all
   steps at the end gives dW, one more gives dx.
-- **Time-major blocks.** Every per-step quantity lives in one (rows, T_x · m) array, step t in
-  columns t·m … (t+1)·m, so that a step is a BLAS-ready block and all steps together are one
-  matrix. Scratch arrays of the backward pass are kept between calls of the same shape.
+- **Step-major rows.** Inside, every quantity is stored transposed, one row per (step, example):
+  an (T_x · m, n) array whose rows t·m … (t+1)·m are step t. A step is then one contiguous block
+  (the course's (n, m, T_x) layout puts a step's values T_x entries apart, which costs a factor
+  of about four in every elementwise operation at large sizes), and all steps together are one
+  matrix for the GEMMs over time. Scratch arrays of the backward pass are kept between calls.
 
 The functions take and return the course's shapes and parameter dictionaries and keep the dtype
 (float32 in, float32 out). Their caches are their own (not interchangeable with the readable
@@ -22,6 +24,8 @@ functions'). The scratch arrays make them unsafe to call from several threads at
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 
@@ -65,29 +69,42 @@ def unstack_lstm(W, b):
     return out
 
 
-_SCRATCH = {}
+_POOL = {}  # name → arrays kept between calls
 
 
-def _scratch(name, shape, dtype):
-    """An array kept between calls for ``name``, reallocated only when the shape or dtype changes."""
-    key = (name, shape, np.dtype(dtype))
-    if key not in _SCRATCH:
-        for old in [k for k in _SCRATCH if k[0] == name]:
-            del _SCRATCH[old]
-        _SCRATCH[key] = np.empty(shape, dtype)
-    return _SCRATCH[key]
+def _buffer(name, shape, dtype):
+    """An uninitialized array for ``name``: one kept from an earlier call if nothing outside this
+    module refers to it any more (no cache, result or view of it is alive), else a new one.
+
+    Fresh memory costs a page fault per 4 KiB on first touch, which for arrays of tens of MiB
+    takes as long as the elementwise work of the loop; reuse avoids it, and the reference count
+    makes it safe. Two arrays are kept per name: a training loop alternates between two sets.
+    """
+    pool = _POOL.setdefault(name, [])
+    dtype = np.dtype(dtype)
+    for array in pool:
+        if array.shape == shape and array.dtype == dtype and sys.getrefcount(array) == _UNUSED:
+            return array
+    array = np.empty(shape, dtype)
+    pool.append(array)
+    del pool[:-2]
+    return array
 
 
-def _columns(x):
-    """(n, m, T_x) → (n, T_x · m), step t in columns t·m … (t+1)·m."""
+_UNUSED = 3  # references to a pooled array no one else holds: the pool, the loop variable, getrefcount's argument
+
+
+def _rows(name, x, dtype):
+    """(n, m, T_x) → (T_x · m, n), step t in rows t·m … (t+1)·m, in the buffer ``name``."""
     n, m, T = x.shape
-    return np.ascontiguousarray(x.transpose(0, 2, 1)).reshape(n, T * m)
+    rows = _buffer(name, (T * m, n), dtype)
+    rows.reshape(T, m, n)[...] = x.transpose(2, 1, 0)
+    return rows
 
 
-def _sequence(block, m):
-    """(n, T_x · m) → (n, m, T_x): the course's layout, as a view."""
-    n = block.shape[0]
-    return block.reshape(n, -1, m).transpose(0, 2, 1)
+def _sequence(rows, m):
+    """(T_x · m, n) → (n, m, T_x): the course's layout, as a view."""
+    return rows.reshape(-1, m, rows.shape[1]).transpose(2, 1, 0)
 
 
 def _sigmoid_(z):
@@ -104,15 +121,20 @@ def _backward_arguments(da, caches, length, producer):
     if not isinstance(caches, tuple) or len(caches) != length or not isinstance(caches[-1], int):
         raise TypeError(f"expected the caches returned by rnnlstm.fused.{producer}")
     A, m = caches[0], caches[-1]
-    dims = Dimensions({"n_a": A.shape[0], "m": m, "T_x": A.shape[1] // m - 1})
+    dims = Dimensions({"n_a": A.shape[1], "m": m, "T_x": A.shape[0] // m - 1})
     dims.check("da", da, "n_a m T_x")
-    return _columns(da).astype(A.dtype, copy=False)
+    return _rows("da", da, A.dtype)
+
+
+def _predictions(A_out, W, b, m):
+    """softmax(W a⟨t⟩ + b) for every step at once, in the course's layout."""
+    return _sequence(softmax((A_out @ W.T).T + b).T, m)
 
 
 def _output_layer(A_out, y, W, b, m):
-    """The output layer on the time-major block of a⟨1⟩ … a⟨T_x⟩: J, dW, db and da_y (blocks)."""
+    """The output layer on the rows of a⟨1⟩ … a⟨T_x⟩: J, dW, db and da_y (rows)."""
     J, _, dW, db, da_y = output_layer(_sequence(A_out, m), y, W, b)
-    return J, dW, db, _columns(da_y)
+    return J, dW, db, _rows("da", da_y, A_out.dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -127,25 +149,25 @@ def rnn_forward(x, a0, parameters):
     dims.check("a0", a0, "n_a m")
     A, caches = _rnn_forward(x, a0, parameters)
     m = a0.shape[1]
-    y_pred = softmax(parameters["Wya"] @ A[:, m:] + parameters["by"])
-    return _sequence(A[:, m:], m), _sequence(y_pred, m), caches
+    return _sequence(A[m:], m), _predictions(A[m:], parameters["Wya"], parameters["by"], m), caches
 
 
 def _rnn_forward(x, a0, p):
     (n_a, m), T = a0.shape, x.shape[2]
     dtype = np.result_type(x, a0, *p.values())
     Wax, Waa, ba = (p[k].astype(dtype, copy=False) for k in ("Wax", "Waa", "ba"))
-    X = _columns(x).astype(dtype, copy=False)
-    Z = Wax @ X  # the input projections of every step: one GEMM
-    Z += ba
-    A = np.empty((n_a, (T + 1) * m), dtype)  # a⟨0⟩, a⟨1⟩, ..., a⟨T_x⟩, one block of m columns each
-    A[:, :m] = a0
-    recurrent = np.empty((n_a, m), dtype)
+    X = _rows("rnn.X", x, dtype)
+    Z = np.matmul(X, Wax.T, out=_buffer("rnn.Z", (T * m, n_a), dtype))  # every step's input projection: one GEMM
+    Z += ba.T
+    A = _buffer("rnn.A", ((T + 1) * m, n_a), dtype)  # a⟨0⟩, a⟨1⟩, ..., a⟨T_x⟩, m rows each
+    A[:m] = a0.T
+    recurrent = np.empty((m, n_a), dtype)
+    WaaT = np.ascontiguousarray(Waa.T)
     for t in range(T):
         now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
-        np.matmul(Waa, A[:, now], out=recurrent)  # W_aa a⟨t−1⟩: the only GEMM inside the loop
-        Z[:, now] += recurrent
-        np.tanh(Z[:, now], out=A[:, after])
+        np.matmul(A[now], WaaT, out=recurrent)  # W_aa a⟨t−1⟩: the only GEMM inside the loop
+        Z[now] += recurrent
+        np.tanh(Z[now], out=A[after])
     return A, (A, X, Wax, Waa, m)
 
 
@@ -156,24 +178,24 @@ def rnn_backward(da, caches):
 
 def _rnn_backward(Da, caches):
     A, X, Wax, Waa, m = caches
-    n_a, T = A.shape[0], A.shape[1] // m - 1
-    dZ = _scratch("rnn.dZ", (n_a, T * m), A.dtype)
-    da_next = np.empty((n_a, T * m), A.dtype)
-    carried = np.zeros((n_a, m), A.dtype)  # W_aa^T dz⟨t+1⟩, 0 after the last step
+    n_a, T = A.shape[1], A.shape[0] // m - 1
+    dZ = _buffer("rnn.dZ", (T * m, n_a), A.dtype)
+    da_next = _buffer("rnn.da_next", (T * m, n_a), A.dtype)
+    carried = np.zeros((m, n_a), A.dtype)  # W_aa^T dz⟨t+1⟩, 0 after the last step
     for t in reversed(range(T)):
         now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
-        dz, a = dZ[:, now], A[:, after]
-        np.add(Da[:, now], carried, out=da_next[:, now])
+        dz, a = dZ[now], A[after]
+        np.add(Da[now], carried, out=da_next[now])
         np.multiply(a, a, out=dz)
         np.subtract(1, dz, out=dz)  # tanh' = 1 − a⟨t⟩²
-        dz *= da_next[:, now]
-        np.matmul(Waa.T, dz, out=carried)
+        dz *= da_next[now]
+        np.matmul(dz, Waa, out=carried)
     return {
-        "dx": _sequence(Wax.T @ dZ, m),  # every step's dx: one GEMM
-        "da0": carried,
-        "dWax": dZ @ X.T,  # Σ_t dz⟨t⟩ x⟨t⟩^T: one GEMM over all steps
-        "dWaa": dZ @ A[:, : T * m].T,
-        "dba": dZ.sum(axis=1, keepdims=True),
+        "dx": _sequence(np.matmul(dZ, Wax, out=_buffer("rnn.dX", (T * m, Wax.shape[1]), A.dtype)), m),  # one GEMM
+        "da0": np.ascontiguousarray(carried.T),
+        "dWax": dZ.T @ X,  # Σ_t dz⟨t⟩ x⟨t⟩^T: one GEMM over all steps
+        "dWaa": dZ.T @ A[: T * m],
+        "dba": dZ.sum(axis=0)[:, None],
         "da_next": _sequence(da_next, m),
     }
 
@@ -183,7 +205,7 @@ def rnn_loss(x, y, a0, parameters):
     dims = check_loss_inputs(x, y, a0, parameters, _rnn.PARAMETER_SHAPES)
     m = dims["m"]
     A, caches = _rnn_forward(x, a0, parameters)
-    J, dWya, dby, Da = _output_layer(A[:, m:], y, parameters["Wya"], parameters["by"], m)
+    J, dWya, dby, Da = _output_layer(A[m:], y, parameters["Wya"], parameters["by"], m)
     return J, {**_rnn_backward(Da.astype(A.dtype, copy=False), caches), "dWya": dWya, "dby": dby}
 
 
@@ -199,8 +221,8 @@ def lstm_forward(x, a0, parameters):
     dims.check("a0", a0, "n_a m")
     A, C, caches = _lstm_forward(x, a0, parameters)
     m = a0.shape[1]
-    y = softmax(parameters["Wy"] @ A[:, m:] + parameters["by"])
-    return _sequence(A[:, m:], m), _sequence(y, m), _sequence(C[:, m:], m), caches
+    y = _predictions(A[m:], parameters["Wy"], parameters["by"], m)
+    return _sequence(A[m:], m), y, _sequence(C[m:], m), caches
 
 
 def _lstm_forward(x, a0, p):
@@ -208,28 +230,29 @@ def _lstm_forward(x, a0, p):
     dtype = np.result_type(x, a0, *p.values())
     W, b = (v.astype(dtype, copy=False) for v in stack_lstm(p))
     Wa, Wx = np.ascontiguousarray(W[:, :n_a]), np.ascontiguousarray(W[:, n_a:])
-    X = _columns(x).astype(dtype, copy=False)
-    G = Wx @ X  # every step's input projections for the four gates: one GEMM
-    G += b
-    A = np.empty((n_a, (T + 1) * m), dtype)  # a⟨0⟩ … a⟨T_x⟩
-    C = np.empty((n_a, (T + 1) * m), dtype)  # c⟨0⟩ = 0 … c⟨T_x⟩
-    A[:, :m], C[:, :m] = a0, 0
-    TC = np.empty((n_a, T * m), dtype)  # tanh(c⟨t⟩), kept for the backward pass
-    recurrent, product = np.empty((4 * n_a, m), dtype), np.empty((n_a, m), dtype)
+    X = _rows("lstm.X", x, dtype)
+    G = np.matmul(X, Wx.T, out=_buffer("lstm.G", (T * m, 4 * n_a), dtype))  # all input projections: one GEMM
+    G += b.T
+    A = _buffer("lstm.A", ((T + 1) * m, n_a), dtype)  # a⟨0⟩ … a⟨T_x⟩
+    C = _buffer("lstm.C", ((T + 1) * m, n_a), dtype)  # c⟨0⟩ = 0 … c⟨T_x⟩
+    A[:m], C[:m] = a0.T, 0
+    TC = _buffer("lstm.TC", (T * m, n_a), dtype)  # tanh(c⟨t⟩), kept for the backward pass
+    recurrent, product = np.empty((m, 4 * n_a), dtype), np.empty((m, n_a), dtype)
+    WaT = np.ascontiguousarray(Wa.T)  # BLAS runs the step's GEMM faster on a contiguous operand
     for t in range(T):
         now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
-        np.matmul(Wa, A[:, now], out=recurrent)  # W[:, :n_a] a⟨t−1⟩ for all four gates: one GEMM
-        g = G[:, now]
+        np.matmul(A[now], WaT, out=recurrent)  # W[:, :n_a] a⟨t−1⟩ for all four gates: one GEMM
+        g = G[now]
         g += recurrent
-        _sigmoid_(g[: 3 * n_a])  # Γ_f, Γ_u, Γ_o
-        np.tanh(g[3 * n_a :], out=g[3 * n_a :])  # c̃
-        f, i, o, cc = (g[k * n_a : (k + 1) * n_a] for k in range(4))
-        c = C[:, after]
-        np.multiply(f, C[:, now], out=c)
+        _sigmoid_(g[:, : 3 * n_a])  # Γ_f, Γ_u, Γ_o
+        np.tanh(g[:, 3 * n_a :], out=g[:, 3 * n_a :])  # c̃
+        f, i, o, cc = g[:, :n_a], g[:, n_a : 2 * n_a], g[:, 2 * n_a : 3 * n_a], g[:, 3 * n_a :]
+        c = C[after]
+        np.multiply(f, C[now], out=c)
         np.multiply(i, cc, out=product)
         c += product
-        np.tanh(c, out=TC[:, now])
-        np.multiply(o, TC[:, now], out=A[:, after])
+        np.tanh(c, out=TC[now])
+        np.multiply(o, TC[now], out=A[after])
     return A, C, (A, C, TC, G, X, Wa, Wx, m)
 
 
@@ -252,42 +275,42 @@ def _lstm_gradients(dX, da0, dW, db, da_next, dc_next, m):
 
 def _lstm_backward(Da, caches):
     A, C, TC, G, X, Wa, Wx, m = caches
-    n_a, T, dtype = A.shape[0], A.shape[1] // m - 1, A.dtype
-    dG = _scratch("lstm.dG", (4 * n_a, T * m), dtype)  # every step's dz_f, dz_u, dz_o, dz_c
-    work, sigma_prime = _scratch("lstm.work", (n_a, m), dtype), _scratch("lstm.sigma", (3 * n_a, m), dtype)
-    da_next, dc_next = np.empty((n_a, T * m), dtype), np.empty((n_a, T * m), dtype)
-    carried_a = np.zeros((n_a, m), dtype)  # W[:, :n_a]^T dz⟨t+1⟩
-    carried_c = np.zeros((n_a, m), dtype)  # dc_prev of step t+1
+    n_a, T, dtype = A.shape[1], A.shape[0] // m - 1, A.dtype
+    dG = _buffer("lstm.dG", (T * m, 4 * n_a), dtype)  # every step's dz_f, dz_u, dz_o, dz_c
+    work, sigma_prime = _buffer("lstm.work", (m, n_a), dtype), _buffer("lstm.sigma", (m, 3 * n_a), dtype)
+    da_next, dc_next = _buffer("lstm.da_next", (T * m, n_a), dtype), _buffer("lstm.dc_next", (T * m, n_a), dtype)
+    dc_next[(T - 1) * m :] = 0  # nothing comes back from beyond the last step
+    carried_a = np.zeros((m, n_a), dtype)  # da⟨t⟩ from step t+1: dz⟨t+1⟩ W[:, :n_a]
     for t in reversed(range(T)):
         now = slice(t * m, (t + 1) * m)
-        g, d, tc = G[:, now], dG[:, now], TC[:, now]
-        f, i, o, cc = (g[k * n_a : (k + 1) * n_a] for k in range(4))
-        df, di, do, dcc = (d[k * n_a : (k + 1) * n_a] for k in range(4))
-        dh = da_next[:, now]
-        np.add(Da[:, now], carried_a, out=dh)
-        dc_next[:, now] = carried_c
-        np.multiply(tc, tc, out=work)  # dc = dc_next + da ⊙ Γ_o ⊙ (1 − tanh²c)
+        g, d, tc, dh, dc = G[now], dG[now], TC[now], da_next[now], dc_next[now]
+        f, i, o, cc = g[:, :n_a], g[:, n_a : 2 * n_a], g[:, 2 * n_a : 3 * n_a], g[:, 3 * n_a :]
+        df, di, do, dcc = d[:, :n_a], d[:, n_a : 2 * n_a], d[:, 2 * n_a : 3 * n_a], d[:, 3 * n_a :]
+        np.add(Da[now], carried_a, out=dh)
+        np.multiply(tc, tc, out=work)  # dc_total = dc⟨t⟩ + da ⊙ Γ_o ⊙ (1 − tanh²c)
         np.subtract(1, work, out=work)
         work *= o
         work *= dh
-        work += carried_c
+        work += dc
         np.multiply(dh, tc, out=do)  # dΓ_o
-        np.multiply(work, C[:, now], out=df)  # dΓ_f = dc ⊙ c⟨t−1⟩
-        np.multiply(work, cc, out=di)  # dΓ_u = dc ⊙ c̃
-        np.multiply(work, i, out=dcc)  # dc̃ = dc ⊙ Γ_u
-        np.multiply(work, f, out=carried_c)  # dc⟨t−1⟩ = dc ⊙ Γ_f
-        s = g[: 3 * n_a]
+        np.multiply(work, C[now], out=df)  # dΓ_f = dc_total ⊙ c⟨t−1⟩
+        np.multiply(work, cc, out=di)  # dΓ_u = dc_total ⊙ c̃
+        np.multiply(work, i, out=dcc)  # dc̃ = dc_total ⊙ Γ_u
+        if t:
+            np.multiply(work, f, out=dc_next[t * m - m : t * m])  # dc⟨t−1⟩ = dc_total ⊙ Γ_f
+        s = g[:, : 3 * n_a]
         np.subtract(1, s, out=sigma_prime)
         sigma_prime *= s
-        d[: 3 * n_a] *= sigma_prime  # through the three sigmoids at once
+        d[:, : 3 * n_a] *= sigma_prime  # through the three sigmoids at once
         np.multiply(cc, cc, out=work)
         np.subtract(1, work, out=work)
         dcc *= work  # through the tanh of c̃
-        np.matmul(Wa.T, d, out=carried_a)  # da⟨t−1⟩ from all four gates: one GEMM
+        np.matmul(d, Wa, out=carried_a)  # da⟨t−1⟩ from all four gates: one GEMM
     dW = np.empty((4 * n_a, n_a + Wx.shape[1]), dtype)
-    np.matmul(dG, A[:, : T * m].T, out=dW[:, :n_a])  # Σ_t dz⟨t⟩ a⟨t−1⟩^T: one GEMM
-    np.matmul(dG, X.T, out=dW[:, n_a:])  # Σ_t dz⟨t⟩ x⟨t⟩^T: one GEMM
-    return Wx.T @ dG, carried_a, dW, dG.sum(axis=1, keepdims=True), da_next, dc_next
+    np.matmul(dG.T, A[: T * m], out=dW[:, :n_a])  # Σ_t dz⟨t⟩ a⟨t−1⟩^T: one GEMM
+    np.matmul(dG.T, X, out=dW[:, n_a:])  # Σ_t dz⟨t⟩ x⟨t⟩^T: one GEMM
+    dX = np.matmul(dG, Wx, out=_buffer("lstm.dX", (T * m, Wx.shape[1]), dtype))  # every step's dx: one GEMM
+    return dX, np.ascontiguousarray(carried_a.T), dW, dG.sum(axis=0)[:, None], da_next, dc_next
 
 
 def lstm_loss(x, y, a0, parameters):
@@ -295,6 +318,6 @@ def lstm_loss(x, y, a0, parameters):
     dims = check_loss_inputs(x, y, a0, parameters, _lstm.PARAMETER_SHAPES)
     m = dims["m"]
     A, _, caches = _lstm_forward(x, a0, parameters)
-    J, dWy, dby, Da = _output_layer(A[:, m:], y, parameters["Wy"], parameters["by"], m)
+    J, dWy, dby, Da = _output_layer(A[m:], y, parameters["Wy"], parameters["by"], m)
     grads = _lstm_gradients(*_lstm_backward(Da.astype(A.dtype, copy=False), caches), m)
     return J, {**grads, "dWy": dWy, "dby": dby}
