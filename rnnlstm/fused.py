@@ -107,15 +107,6 @@ def _sequence(rows, m):
     return rows.reshape(-1, m, rows.shape[1]).transpose(2, 1, 0)
 
 
-def _sigmoid_(z):
-    """σ(z) in place, as (1 + tanh(z/2)) / 2: four passes, no overflow, no temporary."""
-    z *= 0.5
-    np.tanh(z, out=z)
-    z *= 0.5
-    z += 0.5
-    return z
-
-
 def _backward_arguments(da, caches, length, producer):
     """The caches of ``producer`` and a ``da`` of the shape they imply, or a clear error."""
     if not isinstance(caches, tuple) or len(caches) != length or not isinstance(caches[-1], int):
@@ -230,22 +221,27 @@ def _lstm_forward(x, a0, p):
     dtype = np.result_type(x, a0, *p.values())
     W, b = (v.astype(dtype, copy=False) for v in stack_lstm(p))
     Wa, Wx = np.ascontiguousarray(W[:, :n_a]), np.ascontiguousarray(W[:, n_a:])
+    # σ(z) = (1 + tanh(z/2)) / 2: with the σ rows of the weights halved (exactly, in binary), one
+    # tanh over the four gates' block gives tanh(z/2) for Γ_f, Γ_u, Γ_o and tanh(z_c) = c̃
+    half = np.where(np.arange(4 * n_a)[:, None] < 3 * n_a, 0.5, 1.0).astype(dtype)
     X = _rows("lstm.X", x, dtype)
-    G = np.matmul(X, Wx.T, out=_buffer("lstm.G", (T * m, 4 * n_a), dtype))  # all input projections: one GEMM
-    G += b.T
+    G = np.matmul(X, (half * Wx).T, out=_buffer("lstm.G", (T * m, 4 * n_a), dtype))  # all input projections: one GEMM
+    G += (half * b).T
+    WaT = np.ascontiguousarray((half * Wa).T)  # contiguous: BLAS runs the step's GEMM faster
     A = _buffer("lstm.A", ((T + 1) * m, n_a), dtype)  # a⟨0⟩ … a⟨T_x⟩
     C = _buffer("lstm.C", ((T + 1) * m, n_a), dtype)  # c⟨0⟩ = 0 … c⟨T_x⟩
     A[:m], C[:m] = a0.T, 0
     TC = _buffer("lstm.TC", (T * m, n_a), dtype)  # tanh(c⟨t⟩), kept for the backward pass
     recurrent, product = np.empty((m, 4 * n_a), dtype), np.empty((m, n_a), dtype)
-    WaT = np.ascontiguousarray(Wa.T)  # BLAS runs the step's GEMM faster on a contiguous operand
     for t in range(T):
         now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
         np.matmul(A[now], WaT, out=recurrent)  # W[:, :n_a] a⟨t−1⟩ for all four gates: one GEMM
         g = G[now]
         g += recurrent
-        _sigmoid_(g[:, : 3 * n_a])  # Γ_f, Γ_u, Γ_o
-        np.tanh(g[:, 3 * n_a :], out=g[:, 3 * n_a :])  # c̃
+        np.tanh(g, out=g)
+        sigmoids = g[:, : 3 * n_a]  # Γ_f, Γ_u, Γ_o = (1 + tanh(z/2)) / 2
+        sigmoids *= 0.5
+        sigmoids += 0.5
         f, i, o, cc = g[:, :n_a], g[:, n_a : 2 * n_a], g[:, 2 * n_a : 3 * n_a], g[:, 3 * n_a :]
         c = C[after]
         np.multiply(f, C[now], out=c)
