@@ -68,19 +68,19 @@ def gemm_floor(model, size, dtype):
     g = 4 * n_a if model == "lstm" else n_a
     rng = np.random.default_rng(2)
     Wx, Wa = rng.normal(size=(g, n_x)).astype(dtype), rng.normal(size=(g, n_a)).astype(dtype)
-    X, A = rng.normal(size=(T * m, n_x)).astype(dtype), rng.normal(size=((T + 1) * m, n_a)).astype(dtype)
+    inputs = rng.normal(size=(g, n_x + 1)).astype(dtype).T
+    AX = rng.normal(size=((T + 1) * m, n_a + n_x + 1)).astype(dtype)  # rows [a⟨t⟩ | x⟨t+1⟩ | 1]
     G, rec, back = np.empty((T * m, g), dtype), np.empty((m, g), dtype), np.empty((m, n_a), dtype)
-    dW, dX = np.empty((g, n_a + n_x), dtype), np.empty((T * m, n_x), dtype)
+    dWb, dX = np.empty((g, n_a + n_x + 1), dtype), np.empty((T * m, n_x), dtype)
 
     def run():
-        np.matmul(X, Wx.T, out=G)  # the input projections
+        np.matmul(AX[: T * m, n_a:], inputs, out=G)  # the input projections and biases
         WaT = np.ascontiguousarray(Wa.T)
         for t in range(T):
-            np.matmul(A[t * m : (t + 1) * m], WaT, out=rec)  # the recurrence, forward
+            np.matmul(AX[t * m : (t + 1) * m, :n_a], WaT, out=rec)  # the recurrence, forward
         for t in reversed(range(T)):
             np.matmul(G[t * m : (t + 1) * m], Wa, out=back)  # the recurrence, backward
-        np.matmul(G.T, A[: T * m], out=dW[:, :n_a])  # the weight gradients over all steps
-        np.matmul(G.T, X, out=dW[:, n_a:])
+        np.matmul(G.T, AX[: T * m], out=dWb)  # [dW | db] over all steps
         np.matmul(G, Wx, out=dX)  # every step's dx
 
     return run

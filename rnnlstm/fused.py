@@ -7,11 +7,12 @@ rewrites that real frameworks use, each resting on a derived equation of the boo
 - **Stacked gates.** The four gate weights are one matrix ``W`` (4n_a × (n_a + n_x)), rows in the
   order f, i, o, c so that the three sigmoid gates are one block: one GEMM and two activation
   calls per step instead of four of each (:func:`stack_lstm`, :func:`unstack_lstm`).
-- **Input projections hoisted.** W[:, n_a:] x⟨t⟩ does not depend on the recursion, so the
-  projections of all T_x steps are one GEMM before the loop; only W[:, :n_a] a⟨t−1⟩ stays inside.
+- **Input projections hoisted.** W[:, n_a:] x⟨t⟩ + b does not depend on the recursion, so the
+  projections of all T_x steps are one GEMM before the loop (the bias as the weight of a constant
+  input 1); only W[:, :n_a] a⟨t−1⟩ stays inside.
 - **Weight gradients after the loop.** Each weight's gradient is a sum over the steps
   (``lstm-bptt-dWf``): the loop only computes and stores every step's dz, and one GEMM over all
-  steps at the end gives dW, one more gives dx.
+  steps with the stored rows [a⟨t−1⟩ | x⟨t⟩ | 1] gives [dW | db], one more gives dx.
 - **Step-major rows.** Inside, every quantity is stored transposed, one row per (step, example):
   an (T_x · m, n) array whose rows t·m … (t+1)·m are step t. A step is then one contiguous block
   (the course's (n, m, T_x) layout puts a step's values T_x entries apart, which costs a factor
@@ -111,10 +112,23 @@ def _backward_arguments(da, caches, length, producer):
     """The caches of ``producer`` and a ``da`` of the shape they imply, or a clear error."""
     if not isinstance(caches, tuple) or len(caches) != length or not isinstance(caches[-1], int):
         raise TypeError(f"expected the caches returned by rnnlstm.fused.{producer}")
-    A, m = caches[0], caches[-1]
-    dims = Dimensions({"n_a": A.shape[1], "m": m, "T_x": A.shape[0] // m - 1})
+    AX, n_a, m = caches[0], caches[-2], caches[-1]
+    dims = Dimensions({"n_a": n_a, "m": m, "T_x": AX.shape[0] // m - 1})
     dims.check("da", da, "n_a m T_x")
-    return _rows("da", da, A.dtype)
+    return _rows("da", da, AX.dtype)
+
+
+def _concatenations(name, x, a0, dtype):
+    """Rows t·m … (t+1)·m hold [a⟨t⟩ | x⟨t+1⟩ | 1]: step t+1's concatenation with a 1 appended,
+    so that one GEMM with [W | b] gives W concat + b, and one with its transpose gives [dW | db].
+    The loop writes a⟨t⟩ into the first n_a columns as it goes; the last block's x is 0."""
+    (n_a, m), (n_x, _, T) = a0.shape, x.shape
+    AX = _buffer(name, ((T + 1) * m, n_a + n_x + 1), dtype)
+    AX[:m, :n_a] = a0.T
+    AX[:T * m, n_a:-1].reshape(T, m, n_x)[...] = x.transpose(2, 1, 0)
+    AX[T * m :, n_a:-1] = 0
+    AX[:, -1] = 1
+    return AX
 
 
 def _predictions(A_out, W, b, m):
@@ -147,19 +161,17 @@ def _rnn_forward(x, a0, p):
     (n_a, m), T = a0.shape, x.shape[2]
     dtype = np.result_type(x, a0, *p.values())
     Wax, Waa, ba = (p[k].astype(dtype, copy=False) for k in ("Wax", "Waa", "ba"))
-    X = _rows("rnn.X", x, dtype)
-    Z = np.matmul(X, Wax.T, out=_buffer("rnn.Z", (T * m, n_a), dtype))  # every step's input projection: one GEMM
-    Z += ba.T
-    A = _buffer("rnn.A", ((T + 1) * m, n_a), dtype)  # a⟨0⟩, a⟨1⟩, ..., a⟨T_x⟩, m rows each
-    A[:m] = a0.T
+    AX = _concatenations("rnn.AX", x, a0, dtype)
+    # every step's input projection and bias, [x⟨t⟩ | 1] [W_ax | b_a]^T: one GEMM
+    Z = np.matmul(AX[: T * m, n_a:], np.concatenate([Wax, ba], axis=1).T, out=_buffer("rnn.Z", (T * m, n_a), dtype))
     recurrent = np.empty((m, n_a), dtype)
     WaaT = np.ascontiguousarray(Waa.T)
     for t in range(T):
         now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
-        np.matmul(A[now], WaaT, out=recurrent)  # W_aa a⟨t−1⟩: the only GEMM inside the loop
+        np.matmul(AX[now, :n_a], WaaT, out=recurrent)  # W_aa a⟨t−1⟩: the only GEMM inside the loop
         Z[now] += recurrent
-        np.tanh(Z[now], out=A[after])
-    return A, (A, X, Wax, Waa, m)
+        np.tanh(Z[now], out=AX[after, :n_a])
+    return AX[:, :n_a], (AX, Wax, Waa, n_a, m)
 
 
 def rnn_backward(da, caches):
@@ -168,25 +180,26 @@ def rnn_backward(da, caches):
 
 
 def _rnn_backward(Da, caches):
-    A, X, Wax, Waa, m = caches
-    n_a, T = A.shape[1], A.shape[0] // m - 1
-    dZ = _buffer("rnn.dZ", (T * m, n_a), A.dtype)
-    da_next = _buffer("rnn.da_next", (T * m, n_a), A.dtype)
-    carried = np.zeros((m, n_a), A.dtype)  # W_aa^T dz⟨t+1⟩, 0 after the last step
+    AX, Wax, Waa, n_a, m = caches
+    T, dtype = AX.shape[0] // m - 1, AX.dtype
+    dZ = _buffer("rnn.dZ", (T * m, n_a), dtype)
+    da_next = _buffer("rnn.da_next", (T * m, n_a), dtype)
+    carried = np.zeros((m, n_a), dtype)  # W_aa^T dz⟨t+1⟩, 0 after the last step
     for t in reversed(range(T)):
         now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
-        dz, a = dZ[now], A[after]
+        dz, a = dZ[now], AX[after, :n_a]
         np.add(Da[now], carried, out=da_next[now])
         np.multiply(a, a, out=dz)
         np.subtract(1, dz, out=dz)  # tanh' = 1 − a⟨t⟩²
         dz *= da_next[now]
         np.matmul(dz, Waa, out=carried)
+    dWb = dZ.T @ AX[: T * m]  # [dW_aa | dW_ax | db_a] = Σ_t dz⟨t⟩ [a⟨t−1⟩; x⟨t⟩; 1]^T: one GEMM
     return {
-        "dx": _sequence(np.matmul(dZ, Wax, out=_buffer("rnn.dX", (T * m, Wax.shape[1]), A.dtype)), m),  # one GEMM
+        "dx": _sequence(np.matmul(dZ, Wax, out=_buffer("rnn.dX", (T * m, Wax.shape[1]), dtype)), m),  # one GEMM
         "da0": np.ascontiguousarray(carried.T),
-        "dWax": dZ.T @ X,  # Σ_t dz⟨t⟩ x⟨t⟩^T: one GEMM over all steps
-        "dWaa": dZ.T @ A[: T * m],
-        "dba": dZ.sum(axis=0)[:, None],
+        "dWax": np.ascontiguousarray(dWb[:, n_a:-1]),
+        "dWaa": np.ascontiguousarray(dWb[:, :n_a]),
+        "dba": np.ascontiguousarray(dWb[:, -1:]),
         "da_next": _sequence(da_next, m),
     }
 
@@ -220,22 +233,21 @@ def _lstm_forward(x, a0, p):
     (n_a, m), T = a0.shape, x.shape[2]
     dtype = np.result_type(x, a0, *p.values())
     W, b = (v.astype(dtype, copy=False) for v in stack_lstm(p))
-    Wa, Wx = np.ascontiguousarray(W[:, :n_a]), np.ascontiguousarray(W[:, n_a:])
     # σ(z) = (1 + tanh(z/2)) / 2: with the σ rows of the weights halved (exactly, in binary), one
     # tanh over the four gates' block gives tanh(z/2) for Γ_f, Γ_u, Γ_o and tanh(z_c) = c̃
     half = np.where(np.arange(4 * n_a)[:, None] < 3 * n_a, 0.5, 1.0).astype(dtype)
-    X = _rows("lstm.X", x, dtype)
-    G = np.matmul(X, (half * Wx).T, out=_buffer("lstm.G", (T * m, 4 * n_a), dtype))  # all input projections: one GEMM
-    G += (half * b).T
-    WaT = np.ascontiguousarray((half * Wa).T)  # contiguous: BLAS runs the step's GEMM faster
-    A = _buffer("lstm.A", ((T + 1) * m, n_a), dtype)  # a⟨0⟩ … a⟨T_x⟩
+    AX = _concatenations("lstm.AX", x, a0, dtype)
+    # every step's input projections and biases, [x⟨t⟩ | 1] [W[:, n_a:] | b]^T: one GEMM
+    inputs = (half * np.concatenate([W[:, n_a:], b], axis=1)).T
+    G = np.matmul(AX[: T * m, n_a:], inputs, out=_buffer("lstm.G", (T * m, 4 * n_a), dtype))
+    WaT = np.ascontiguousarray((half * W[:, :n_a]).T)  # contiguous: BLAS runs the step's GEMM faster
     C = _buffer("lstm.C", ((T + 1) * m, n_a), dtype)  # c⟨0⟩ = 0 … c⟨T_x⟩
-    A[:m], C[:m] = a0.T, 0
+    C[:m] = 0
     TC = _buffer("lstm.TC", (T * m, n_a), dtype)  # tanh(c⟨t⟩), kept for the backward pass
     recurrent, product = np.empty((m, 4 * n_a), dtype), np.empty((m, n_a), dtype)
     for t in range(T):
         now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
-        np.matmul(A[now], WaT, out=recurrent)  # W[:, :n_a] a⟨t−1⟩ for all four gates: one GEMM
+        np.matmul(AX[now, :n_a], WaT, out=recurrent)  # W[:, :n_a] a⟨t−1⟩ for all four gates: one GEMM
         g = G[now]
         g += recurrent
         np.tanh(g, out=g)
@@ -248,8 +260,9 @@ def _lstm_forward(x, a0, p):
         np.multiply(i, cc, out=product)
         c += product
         np.tanh(c, out=TC[now])
-        np.multiply(o, TC[now], out=A[after])
-    return A, C, (A, C, TC, G, X, Wa, Wx, m)
+        np.multiply(o, TC[now], out=AX[after, :n_a])
+    Wa = np.ascontiguousarray(W[:, :n_a])
+    return AX[:, :n_a], C, (AX, C, TC, G, Wa, np.ascontiguousarray(W[:, n_a:]), n_a, m)
 
 
 def lstm_backward(da, caches):
@@ -270,8 +283,8 @@ def _lstm_gradients(dX, da0, dW, db, da_next, dc_next, m):
 
 
 def _lstm_backward(Da, caches):
-    A, C, TC, G, X, Wa, Wx, m = caches
-    n_a, T, dtype = A.shape[1], A.shape[0] // m - 1, A.dtype
+    AX, C, TC, G, Wa, Wx, n_a, m = caches
+    T, dtype = AX.shape[0] // m - 1, AX.dtype
     dG = _buffer("lstm.dG", (T * m, 4 * n_a), dtype)  # every step's dz_f, dz_u, dz_o, dz_c
     work, sigma_prime = _buffer("lstm.work", (m, n_a), dtype), _buffer("lstm.sigma", (m, 3 * n_a), dtype)
     da_next, dc_next = _buffer("lstm.da_next", (T * m, n_a), dtype), _buffer("lstm.dc_next", (T * m, n_a), dtype)
@@ -302,11 +315,9 @@ def _lstm_backward(Da, caches):
         np.subtract(1, work, out=work)
         dcc *= work  # through the tanh of c̃
         np.matmul(d, Wa, out=carried_a)  # da⟨t−1⟩ from all four gates: one GEMM
-    dW = np.empty((4 * n_a, n_a + Wx.shape[1]), dtype)
-    np.matmul(dG.T, A[: T * m], out=dW[:, :n_a])  # Σ_t dz⟨t⟩ a⟨t−1⟩^T: one GEMM
-    np.matmul(dG.T, X, out=dW[:, n_a:])  # Σ_t dz⟨t⟩ x⟨t⟩^T: one GEMM
+    dWb = dG.T @ AX[: T * m]  # [dW | db] = Σ_t dz⟨t⟩ [a⟨t−1⟩; x⟨t⟩; 1]^T: one GEMM over all steps
     dX = np.matmul(dG, Wx, out=_buffer("lstm.dX", (T * m, Wx.shape[1]), dtype))  # every step's dx: one GEMM
-    return dX, np.ascontiguousarray(carried_a.T), dW, dG.sum(axis=0)[:, None], da_next, dc_next
+    return dX, np.ascontiguousarray(carried_a.T), dWb[:, :-1], dWb[:, -1:], da_next, dc_next
 
 
 def lstm_loss(x, y, a0, parameters):
