@@ -296,11 +296,10 @@ def _lstm_backward(Da, caches):
         f, i, o, cc = g[:, :n_a], g[:, n_a : 2 * n_a], g[:, 2 * n_a : 3 * n_a], g[:, 3 * n_a :]
         df, di, do, dcc = d[:, :n_a], d[:, n_a : 2 * n_a], d[:, 2 * n_a : 3 * n_a], d[:, 3 * n_a :]
         np.add(Da[now], carried_a, out=dh)
-        np.multiply(tc, tc, out=work)  # dc_total = dc⟨t⟩ + da ⊙ Γ_o ⊙ (1 − tanh²c)
-        np.subtract(1, work, out=work)
-        work *= o
+        np.multiply(AX[now.start + m : now.stop + m, :n_a], tc, out=work)  # a⟨t⟩ ⊙ tanh c = Γ_o ⊙ tanh²c
+        np.subtract(o, work, out=work)  # Γ_o ⊙ (1 − tanh²c), one pass fewer
         work *= dh
-        work += dc
+        work += dc  # dc_total = dc⟨t⟩ + da ⊙ Γ_o ⊙ (1 − tanh²c)
         np.multiply(dh, tc, out=do)  # dΓ_o
         np.multiply(work, C[now], out=df)  # dΓ_f = dc_total ⊙ c⟨t−1⟩
         np.multiply(work, cc, out=di)  # dΓ_u = dc_total ⊙ c̃
