@@ -56,6 +56,23 @@ def random_lstm(n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64, scale=1.0):
     return cast(x), cast(y), cast(a0), {k: cast(v) for k, v in parameters.items()}
 
 
+def assert_same(a, b):
+    """``a`` and ``b`` hold the same arrays (same values, same dtype) in the same structure."""
+    if isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == b.dtype
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            assert_same(a[k], b[k])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for u, v in zip(a, b):
+            assert_same(u, v)
+    else:
+        assert a == b
+
+
 SHAPES = [  # (n_x, n_a, n_y, m, T_x), including m = 1 and T_x = 1
     (3, 5, 4, 6, 4),
     (1, 1, 2, 1, 1),

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, assert_same
 from rnnlstm import lstm, rnn
 
 sys.path.insert(0, str(ROOT / "docs"))
@@ -46,21 +46,4 @@ def test_refused_input_is_left_untouched(case, model):
     before = copy.deepcopy(arguments)
     with pytest.raises(case.error):
         getattr(__import__("rnnlstm"), case.function)(*arguments)
-    _assert_same(arguments, before)
-
-
-def _assert_same(a, b):
-    if isinstance(a, np.ndarray):
-        np.testing.assert_array_equal(a, b)
-        assert a.dtype == b.dtype
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys()
-        for k in a:
-            _assert_same(a[k], b[k])
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b)
-        for u, v in zip(a, b):
-            _assert_same(u, v)
-    else:
-        assert a == b
-
+    assert_same(arguments, before)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+from conftest import assert_same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -104,19 +105,4 @@ def test_no_call_modifies_an_input_or_another_calls_caches(first, second):
     LOSS[model](*problem)
     LOSS[model2](*problem2)
     FORWARD[model2](problem2[0], problem2[2], problem2[3])
-    _assert_same((problem, caches), snapshot)
-
-
-def _assert_same(a, b):
-    if isinstance(a, np.ndarray):
-        np.testing.assert_array_equal(a, b)
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys()
-        for k in a:
-            _assert_same(a[k], b[k])
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b)
-        for u, v in zip(a, b):
-            _assert_same(u, v)
-    else:
-        assert a == b
+    assert_same((problem, caches), snapshot)
