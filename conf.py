@@ -43,6 +43,8 @@ nitpick_ignore_regex = [("py:class", r"(?!rnnlstm\.).*")]
 # Notebooks: MyST Markdown, executed at build time, cached between builds.
 CACHE = Path(os.environ.get("RNNLSTM_CACHE", ROOT / ".cache" / "jupyter_cache")).resolve()
 nb_execution_mode = os.environ.get("RNNLSTM_EXECUTION_MODE", "cache")
+# Brute-force results live in the execution cache, cleared with it: each is computed once a build
+os.environ["RNNLSTM_BRUTEFORCE_CACHE"] = str(CACHE / "bruteforce")
 nb_execution_cache_path = str(CACHE)
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True

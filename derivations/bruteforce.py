@@ -12,10 +12,13 @@ the book.
 
 from __future__ import annotations
 
+import json
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from importlib import import_module
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -88,15 +91,35 @@ def largest_difference(brute, formula):
         return max(abs(u - v) for u, v in zip(brute, formula))
 
 
+CACHE_VARIABLE = "RNNLSTM_BRUTEFORCE_CACHE"  # set by the book's conf.py: a folder for the results
+
+
 def _run(pairs, prefix):
-    """Run the ``(key, brute, formula)`` checks whose key starts with ``prefix``."""
+    """Run the ``(key, brute, formula)`` checks whose key starts with ``prefix``.
+
+    When the environment names a folder in :data:`CACHE_VARIABLE`, a result found there is read
+    instead of computed, and a computed one is written there. The book sets it to a folder inside
+    its execution cache, which is cleared whenever a source of ``derivations/`` changes: a check
+    shown on two pages is computed once per build."""
+    folder = os.environ.get(CACHE_VARIABLE)
     checks = []
     for key, brute, formula in pairs:
-        if key.startswith(prefix):
-            start = time.perf_counter()
-            with mpmath.workdps(DIGITS):
-                difference = largest_difference(brute(), formula())
-            checks.append(Check(key, difference < TOLERANCE, float(difference), time.perf_counter() - start))
+        if not key.startswith(prefix):
+            continue
+        path = Path(folder) / f"{key}.json" if folder else None
+        if path and path.exists():
+            checks.append(Check(**json.loads(path.read_text())))
+            continue
+        start = time.perf_counter()
+        with mpmath.workdps(DIGITS):
+            difference = largest_difference(brute(), formula())
+        check = Check(key, bool(difference < TOLERANCE), float(difference), time.perf_counter() - start)
+        checks.append(check)
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f"{path.name}.{os.getpid()}")
+            partial.write_text(json.dumps(asdict(check)))
+            partial.replace(path)  # atomic: a page running beside this one reads all or nothing
     return checks
 
 

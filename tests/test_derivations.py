@@ -116,3 +116,14 @@ def test_show_and_list(capsys):
     assert cli.main(["--show", "rnn.nope"]) == 2
     assert cli.main(["--list"]) == 0
     assert "rnn.bptt.da0" in capsys.readouterr().out.split()
+
+
+def test_brute_force_results_are_kept_where_the_book_asks(tmp_path, monkeypatch):
+    """conf.py names a folder in the execution cache: a result there is read, not recomputed."""
+    monkeypatch.setenv(bruteforce.CACHE_VARIABLE, str(tmp_path))
+    first = bruteforce.checks("rnn", "cell.dz")
+    assert [c.key for c in first] == ["rnn.cell.dz"] and first[0].agrees
+    stored = tmp_path / "rnn.cell.dz.json"
+    assert json.loads(stored.read_text())["agrees"] is True
+    stored.write_text(json.dumps({**json.loads(stored.read_text()), "difference": 0.5}))
+    assert bruteforce.checks("rnn", "cell.dz")[0].difference == 0.5  # read from the folder
