@@ -5,8 +5,9 @@ equation per line and one time step per call. These compute the same results wit
 rewrites that real frameworks use, each resting on a derived equation of the book:
 
 - **Stacked gates.** The four gate weights are one matrix ``W`` (4n_a × (n_a + n_x)), rows in the
-  order f, i, o, c so that the three sigmoid gates are one block: one GEMM and two activation
-  calls per step instead of four of each (:func:`stack_lstm`, :func:`unstack_lstm`).
+  order f, i, o, c so that the three sigmoid gates are one block: one GEMM per step instead of
+  four (:func:`stack_lstm`, :func:`unstack_lstm`). With σ(z) = (1 + tanh(z/2)) / 2 and the σ rows
+  halved, one tanh call gives all four gates.
 - **Input projections hoisted.** W[:, n_a:] x⟨t⟩ + b does not depend on the recursion, so the
   projections of all T_x steps are one GEMM before the loop (the bias as the weight of a constant
   input 1); only W[:, :n_a] a⟨t−1⟩ stays inside.
@@ -17,11 +18,13 @@ rewrites that real frameworks use, each resting on a derived equation of the boo
   an (T_x · m, n) array whose rows t·m … (t+1)·m are step t. A step is then one contiguous block
   (the course's (n, m, T_x) layout puts a step's values T_x entries apart, which costs a factor
   of about four in every elementwise operation at large sizes), and all steps together are one
-  matrix for the GEMMs over time. Scratch arrays of the backward pass are kept between calls.
+  matrix for the GEMMs over time.
+- **Memory already mapped.** Large arrays are kept between calls and reused once nothing refers
+  to them any more (:func:`_buffer`), which saves the page faults of fresh memory.
 
 The functions take and return the course's shapes and parameter dictionaries and keep the dtype
 (float32 in, float32 out). Their caches are their own (not interchangeable with the readable
-functions'). The scratch arrays make them unsafe to call from several threads at once.
+functions'). The kept arrays make them unsafe to call from several threads at once.
 """
 
 from __future__ import annotations
@@ -125,7 +128,7 @@ def _concatenations(name, x, a0, dtype):
     (n_a, m), (n_x, _, T) = a0.shape, x.shape
     AX = _buffer(name, ((T + 1) * m, n_a + n_x + 1), dtype)
     AX[:m, :n_a] = a0.T
-    AX[:T * m, n_a:-1].reshape(T, m, n_x)[...] = x.transpose(2, 1, 0)
+    AX.reshape(T + 1, m, -1)[:T, :, n_a:-1] = x.transpose(2, 1, 0)  # AX is contiguous: a view
     AX[T * m :, n_a:-1] = 0
     AX[:, -1] = 1
     return AX
