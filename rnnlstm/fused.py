@@ -7,7 +7,8 @@ rewrites that real frameworks use, each resting on a derived equation of the boo
 - **Stacked gates.** The four gate weights are one matrix ``W`` (4n_a × (n_a + n_x)), rows in the
   order f, i, o, c so that the three sigmoid gates are one block: one GEMM per step instead of
   four (:func:`stack_lstm`, :func:`unstack_lstm`). With σ(z) = (1 + tanh(z/2)) / 2 and the σ rows
-  halved, one tanh call gives all four gates.
+  halved, one tanh call gives all four gates; with σ′(z) = (1 − tanh²(z/2)) / 4, one expression
+  1 − u² gives all four derivatives, the 1/4 applied in the GEMMs that use dz.
 - **Input projections hoisted.** W[:, n_a:] x⟨t⟩ + b does not depend on the recursion, so the
   projections of all T_x steps are one GEMM before the loop (the bias as the weight of a constant
   input 1); only W[:, :n_a] a⟨t−1⟩ stays inside.
@@ -247,6 +248,7 @@ def _lstm_forward(x, a0, p):
     C = _buffer("lstm.C", ((T + 1) * m, n_a), dtype)  # c⟨0⟩ = 0 … c⟨T_x⟩
     C[:m] = 0
     TC = _buffer("lstm.TC", (T * m, n_a), dtype)  # tanh(c⟨t⟩), kept for the backward pass
+    S = _buffer("lstm.S", (T * m, 3 * n_a), dtype)  # Γ_f, Γ_u, Γ_o; G keeps tanh(z/2) and c̃
     recurrent, product = np.empty((m, 4 * n_a), dtype), np.empty((m, n_a), dtype)
     for t in range(T):
         now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
@@ -254,18 +256,17 @@ def _lstm_forward(x, a0, p):
         g = G[now]
         g += recurrent
         np.tanh(g, out=g)
-        sigmoids = g[:, : 3 * n_a]  # Γ_f, Γ_u, Γ_o = (1 + tanh(z/2)) / 2
-        sigmoids *= 0.5
+        sigmoids = S[now]
+        np.multiply(g[:, : 3 * n_a], 0.5, out=sigmoids)  # Γ = (1 + tanh(z/2)) / 2
         sigmoids += 0.5
-        f, i, o, cc = g[:, :n_a], g[:, n_a : 2 * n_a], g[:, 2 * n_a : 3 * n_a], g[:, 3 * n_a :]
+        f, i, o, cc = sigmoids[:, :n_a], sigmoids[:, n_a : 2 * n_a], sigmoids[:, 2 * n_a :], g[:, 3 * n_a :]
         c = C[after]
         np.multiply(f, C[now], out=c)
         np.multiply(i, cc, out=product)
         c += product
         np.tanh(c, out=TC[now])
         np.multiply(o, TC[now], out=AX[after, :n_a])
-    Wa = np.ascontiguousarray(W[:, :n_a])
-    return AX[:, :n_a], C, (AX, C, TC, G, Wa, np.ascontiguousarray(W[:, n_a:]), n_a, m)
+    return AX[:, :n_a], C, (AX, C, TC, G, S, W, n_a, m)
 
 
 def lstm_backward(da, caches):
@@ -286,21 +287,25 @@ def _lstm_gradients(dX, da0, dW, db, da_next, dc_next, m):
 
 
 def _lstm_backward(Da, caches):
-    AX, C, TC, G, Wa, Wx, n_a, m = caches
+    AX, C, TC, G, S, W, n_a, m = caches
     T, dtype = AX.shape[0] // m - 1, AX.dtype
-    dG = _buffer("lstm.dG", (T * m, 4 * n_a), dtype)  # every step's dz_f, dz_u, dz_o, dz_c
-    work, sigma_prime = _buffer("lstm.work", (m, n_a), dtype), _buffer("lstm.sigma", (m, 3 * n_a), dtype)
+    # σ′(z) = (1 − tanh²(z/2)) / 4 and tanh′(z_c) = 1 − c̃²: with u the stored tanh values, 1 − u²
+    # for all four gates in one expression; the σ rows' 1/4 is applied in the GEMMs that use dz
+    quarter = np.where(np.arange(4 * n_a)[:, None] < 3 * n_a, 0.25, 1.0).astype(dtype)
+    Wa_q, Wx_q = quarter * W[:, :n_a], quarter * W[:, n_a:]
+    dG = _buffer("lstm.dG", (T * m, 4 * n_a), dtype)  # every step's dz_f, dz_u, dz_o, dz_c (σ rows × 4)
+    work, prime = _buffer("lstm.work", (m, n_a), dtype), _buffer("lstm.prime", (m, 4 * n_a), dtype)
     da_next, dc_next = _buffer("lstm.da_next", (T * m, n_a), dtype), _buffer("lstm.dc_next", (T * m, n_a), dtype)
     dc_next[(T - 1) * m :] = 0  # nothing comes back from beyond the last step
     carried_a = np.zeros((m, n_a), dtype)  # da⟨t⟩ from step t+1: dz⟨t+1⟩ W[:, :n_a]
     for t in reversed(range(T)):
-        now = slice(t * m, (t + 1) * m)
-        g, d, tc, dh, dc = G[now], dG[now], TC[now], da_next[now], dc_next[now]
-        f, i, o, cc = g[:, :n_a], g[:, n_a : 2 * n_a], g[:, 2 * n_a : 3 * n_a], g[:, 3 * n_a :]
+        now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
+        u, s, d, tc, dh, dc = G[now], S[now], dG[now], TC[now], da_next[now], dc_next[now]
+        f, i, o, cc = s[:, :n_a], s[:, n_a : 2 * n_a], s[:, 2 * n_a :], u[:, 3 * n_a :]
         df, di, do, dcc = d[:, :n_a], d[:, n_a : 2 * n_a], d[:, 2 * n_a : 3 * n_a], d[:, 3 * n_a :]
         np.add(Da[now], carried_a, out=dh)
-        np.multiply(AX[now.start + m : now.stop + m, :n_a], tc, out=work)  # a⟨t⟩ ⊙ tanh c = Γ_o ⊙ tanh²c
-        np.subtract(o, work, out=work)  # Γ_o ⊙ (1 − tanh²c), one pass fewer
+        np.multiply(AX[after, :n_a], tc, out=work)  # a⟨t⟩ ⊙ tanh c = Γ_o ⊙ tanh²c
+        np.subtract(o, work, out=work)  # Γ_o ⊙ (1 − tanh²c)
         work *= dh
         work += dc  # dc_total = dc⟨t⟩ + da ⊙ Γ_o ⊙ (1 − tanh²c)
         np.multiply(dh, tc, out=do)  # dΓ_o
@@ -308,17 +313,14 @@ def _lstm_backward(Da, caches):
         np.multiply(work, cc, out=di)  # dΓ_u = dc_total ⊙ c̃
         np.multiply(work, i, out=dcc)  # dc̃ = dc_total ⊙ Γ_u
         if t:
-            np.multiply(work, f, out=dc_next[t * m - m : t * m])  # dc⟨t−1⟩ = dc_total ⊙ Γ_f
-        s = g[:, : 3 * n_a]
-        np.subtract(1, s, out=sigma_prime)
-        sigma_prime *= s
-        d[:, : 3 * n_a] *= sigma_prime  # through the three sigmoids at once
-        np.multiply(cc, cc, out=work)
-        np.subtract(1, work, out=work)
-        dcc *= work  # through the tanh of c̃
-        np.matmul(d, Wa, out=carried_a)  # da⟨t−1⟩ from all four gates: one GEMM
+            np.multiply(work, f, out=dc_next[now.start - m : now.start])  # dc⟨t−1⟩ = dc_total ⊙ Γ_f
+        np.multiply(u, u, out=prime)
+        np.subtract(1, prime, out=prime)
+        d *= prime  # through the four activations at once
+        np.matmul(d, Wa_q, out=carried_a)  # da⟨t−1⟩ from all four gates: one GEMM
     dWb = dG.T @ AX[: T * m]  # [dW | db] = Σ_t dz⟨t⟩ [a⟨t−1⟩; x⟨t⟩; 1]^T: one GEMM over all steps
-    dX = np.matmul(dG, Wx, out=_buffer("lstm.dX", (T * m, Wx.shape[1]), dtype))  # every step's dx: one GEMM
+    dWb *= quarter
+    dX = np.matmul(dG, Wx_q, out=_buffer("lstm.dX", (T * m, W.shape[1] - n_a), dtype))  # every dx: one GEMM
     return dX, np.ascontiguousarray(carried_a.T), dWb[:, :-1], dWb[:, -1:], da_next, dc_next
 
 
