@@ -36,17 +36,13 @@ MODELS = ("rnn", "lstm")
 
 
 def problem(model, n_x, n_a, m, T_x, dtype):
-    """Random weights of scale 1/√n_a, as initializations use: a contracting recursion, so that
-    rounding differences do not grow over the steps and the results can be compared. (Made here
-    rather than with rnnlstm.verify, which imports SymPy: its memory would hide the peaks.)"""
-    rng = np.random.default_rng(0)
-    shapes = {"Wax": (n_a, n_x), "Waa": (n_a, n_a), "ba": (n_a, 1)} if model == "rnn" else {
-        k: (n_a, n_a + n_x) if k[0] == "W" else (n_a, 1) for k in ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo")}
-    shapes.update({"Wya" if model == "rnn" else "Wy": (N_Y, n_a), "by": (N_Y, 1)})
-    p = {k: (rng.normal(size=shape) / np.sqrt(n_a)).astype(dtype) for k, shape in shapes.items()}
-    x = rng.normal(size=(n_x, m, T_x)).astype(dtype)
-    a0 = rng.normal(size=(n_a, m)).astype(dtype)
-    da = rng.normal(size=(n_a, m, T_x)).astype(dtype)
+    """Weights of scale 1/√n_a, as initializations use: a contracting recursion, so that rounding
+    differences do not grow over the steps and the results can be compared. (From
+    rnnlstm.problems, which does not import SymPy: its memory would hide the peaks.)"""
+    from rnnlstm.problems import random_problem
+
+    x, _, a0, p = random_problem(model, n_x, n_a, N_Y, m, T_x, seed=0, dtype=np.dtype(dtype), scale=1 / np.sqrt(n_a))
+    da = np.random.default_rng(1).normal(size=(n_a, m, T_x)).astype(dtype)
     return x, a0, p, da
 
 
@@ -219,13 +215,13 @@ def main():
 
     sizes = range(1 if args.quick else len(SIZES))
     results = [run_child("--size", str(i), "--repeats", str(args.repeats)) for i in sizes]
-    names = ["readable", "fused", "gemm floor"] + (["torch"] if results[0]["torch"] else [])
+    measured = ("readable", "fused", *(["torch"] if results[0]["torch"] else []))
     memory = {}
     if not args.no_memory:
         for i in sizes:
             for model in MODELS:
                 for dtype in DTYPES:
-                    for name in ("readable", "fused", *(["torch"] if results[0]["torch"] else [])):
+                    for name in measured:
                         memory[i, model, dtype, name] = run_child("--size", str(i), "--memory", f"{model},{dtype},{name}")
     blas_info, env = results[0]["blas"]
     print(f"numpy {np.__version__}; BLAS: {blas_info}; OpenBLAS variables: {env or 'none set'}")

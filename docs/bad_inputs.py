@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 import rnnlstm
-from rnnlstm.verify import random_problem
+from rnnlstm.problems import random_problem
 
 SIZES = {"n_x": 3, "n_a": 5, "n_y": 4, "m": 6, "T_x": 7}
 

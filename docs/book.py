@@ -13,7 +13,7 @@ from myst_nb import glue
 
 import derivations
 from derivations.notation import latex
-from rnnlstm.verify import random_problem
+from rnnlstm.problems import random_problem
 
 
 def glue_equations(prefix):

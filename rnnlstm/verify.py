@@ -36,33 +36,11 @@ from derivations.output import cross_entropy
 from . import lstm, rnn
 from .gradcheck import numerical_gradient, relative_error
 from .output import output_layer
+from .problems import random_problem
 
 MODELS = {"rnn": rnn, "lstm": lstm}
 SIZES = {"n_x": 3, "n_a": 4, "n_y": 3, "m": 3, "T_x": 3}
 TOLERANCE = {"numpy": 1e-12, "finite_differences": 1e-6, "torch": 1e-12}
-
-
-def random_problem(model, n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64, scale=1.0):
-    """Parameters, inputs ``x`` (n_x, m, T_x), one-hot targets ``y`` (n_y, m, T_x) and ``a0``.
-
-    Weights are standard normal times ``scale`` (the RNN's recurrent W_aa and the LSTM's gate
-    weights times a further 0.5 and 0.7, to keep the states away from saturation), biases and
-    inputs standard normal; everything cast to ``dtype``.
-    """
-    rng = np.random.default_rng(seed)
-    if model == "rnn":
-        shapes = {"Wax": ((n_a, n_x), scale), "Waa": ((n_a, n_a), scale * 0.5), "Wya": ((n_y, n_a), scale),
-                  "ba": ((n_a, 1), 1.0), "by": ((n_y, 1), 1.0)}  # fmt: skip
-    elif model == "lstm":
-        shapes = {k: ((n_a, n_a + n_x), scale * 0.7) if k[0] == "W" else ((n_a, 1), 1.0) for k in lstm.PARAMETER_SHAPES}
-        shapes.update({"Wy": ((n_y, n_a), scale), "by": ((n_y, 1), 1.0)})
-    else:
-        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
-    parameters = {k: (rng.normal(size=shape) * s).astype(dtype) for k, (shape, s) in shapes.items()}
-    x = rng.normal(size=(n_x, m, T_x)).astype(dtype)
-    y = np.eye(n_y, dtype=dtype)[:, rng.integers(n_y, size=(m, T_x))]
-    a0 = rng.normal(size=(n_a, m)).astype(dtype)
-    return x, y, a0, parameters
 
 
 def _steps(array):

@@ -6,10 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+import derivations
+from rnnlstm import problems
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -23,37 +27,19 @@ def require(available: bool, what: str):
         pytest.skip(f"{what} is not installed")
 
 
-def random_problem(n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64, scale=1.0):
-    """Parameters, inputs, one-hot targets and an initial state of the given sizes."""
-    rng = np.random.default_rng(seed)
-    parameters = {
-        "Wax": rng.normal(size=(n_a, n_x)) * scale,
-        "Waa": rng.normal(size=(n_a, n_a)) * scale * 0.5,
-        "Wya": rng.normal(size=(n_y, n_a)) * scale,
-        "ba": rng.normal(size=(n_a, 1)),
-        "by": rng.normal(size=(n_y, 1)),
-    }
-    x = rng.normal(size=(n_x, m, T_x))
-    y = np.eye(n_y)[:, rng.integers(n_y, size=(m, T_x))]
-    a0 = rng.normal(size=(n_a, m))
-    cast = lambda v: v.astype(dtype)  # noqa: E731
-    return cast(x), cast(y), cast(a0), {k: cast(v) for k, v in parameters.items()}
+random_problem = partial(problems.random_problem, "rnn")  # (n_x, n_a, n_y, m, T_x, seed, dtype, scale)
+random_lstm = partial(problems.random_problem, "lstm")
 
 
-def random_lstm(n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64, scale=1.0):
-    """Like :func:`random_problem`, with the LSTM's parameters."""
-    rng = np.random.default_rng(seed)
-    parameters = {}
-    for gate in "fico":
-        parameters["W" + gate] = rng.normal(size=(n_a, n_a + n_x)) * scale
-        parameters["b" + gate] = rng.normal(size=(n_a, 1))
-    parameters["Wy"] = rng.normal(size=(n_y, n_a)) * scale
-    parameters["by"] = rng.normal(size=(n_y, 1))
-    x = rng.normal(size=(n_x, m, T_x))
-    y = np.eye(n_y)[:, rng.integers(n_y, size=(m, T_x))]
-    a0 = rng.normal(size=(n_a, m))
-    cast = lambda v: v.astype(dtype)  # noqa: E731
-    return cast(x), cast(y), cast(a0), {k: cast(v) for k, v in parameters.items()}
+def steps(a):
+    """(n, m, T_x) → the list of T_x matrices (n, m) that the derivations take."""
+    return [a[:, :, t] for t in range(a.shape[2])]
+
+
+def derived_gradients(model, x, y, a0, parameters):
+    """The gradients of the derived equations (``loss_gradients``) in the library's layout."""
+    res = derivations.CHAPTERS[model].loss_gradients(steps(x), steps(y), a0, parameters)
+    return {k: np.stack(v, axis=2) if isinstance(v, list) else v for k, v in res.items() if k != "steps"}
 
 
 def assert_same(a, b):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import sys
 
-import numpy as np
 import pytest
 
 from conftest import ROOT, assert_same

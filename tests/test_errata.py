@@ -63,7 +63,7 @@ def test_the_published_recursions_are_what_the_variant_loops_carry():
     da⟨t⟩ (and dc⟨t⟩ = 0), step by step."""
     import rnnlstm
     from rnnlstm.output import output_layer
-    from rnnlstm.verify import random_problem
+    from rnnlstm.problems import random_problem
 
     x, y, a0, p = random_problem("lstm", **e.SIZES, seed=1)
     a = rnnlstm.lstm_forward(x, a0, p)[0]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import rnnlstm
-from rnnlstm.verify import random_problem
+from rnnlstm.problems import random_problem
 
 
 @contextmanager

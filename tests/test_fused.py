@@ -7,12 +7,12 @@ import re
 
 import numpy as np
 import pytest
-from conftest import SHAPES
+from conftest import SHAPES, derived_gradients
 
 import derivations
 import rnnlstm
 from rnnlstm import fused
-from rnnlstm.verify import random_problem
+from rnnlstm.problems import random_problem
 
 MODELS = ("rnn", "lstm")
 
@@ -25,7 +25,7 @@ def fast(model, name):
     return getattr(fused, f"{model}_{name}")
 
 
-def assert_same(ours, theirs, rtol, atol):
+def assert_close(ours, theirs, rtol, atol):
     assert ours.keys() == theirs.keys()
     for k in ours:
         np.testing.assert_allclose(ours[k], theirs[k], rtol=rtol, atol=atol, err_msg=k)
@@ -39,23 +39,21 @@ def test_loss_forward_and_backward_agree_with_the_readable_functions(model, shap
     J, grads = readable(model, "loss")(x, y, a0, p)
     J_fast, grads_fast = fast(model, "loss")(x, y, a0, p)
     assert J_fast == pytest.approx(J, rel=1e-13)
-    assert_same(grads_fast, grads, rtol=1e-12, atol=1e-14)
+    assert_close(grads_fast, grads, rtol=1e-12, atol=1e-14)
     out, out_fast = readable(model, "forward")(x, a0, p), fast(model, "forward")(x, a0, p)
     for ours, theirs in zip(out_fast[:-1], out[:-1]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
     da = np.random.default_rng(1).normal(size=out[0].shape)
-    assert_same(fast(model, "backward")(da, out_fast[-1]), readable(model, "backward")(da, out[-1]), 1e-12, 1e-14)
+    assert_close(fast(model, "backward")(da, out_fast[-1]), readable(model, "backward")(da, out[-1]), 1e-12, 1e-14)
 
 
 @pytest.mark.parametrize("model", MODELS)
 def test_gradients_agree_with_the_derived_equations(model):
     x, y, a0, p = random_problem(model, 3, 4, 3, 2, 5, seed=9)
-    steps = lambda a: [a[:, :, t] for t in range(a.shape[2])]  # noqa: E731
-    derived = derivations.CHAPTERS[model].loss_gradients(steps(x), steps(y), a0, p)
+    derived = derived_gradients(model, x, y, a0, p)
     _, grads = fast(model, "loss")(x, y, a0, p)
     for k in (*derivations.CHAPTERS[model].TOTAL, "dx", "da0"):
-        want = np.stack(derived[k], axis=2) if isinstance(derived[k], list) else derived[k]
-        np.testing.assert_allclose(grads[k], want, rtol=1e-11, atol=1e-14, err_msg=k)
+        np.testing.assert_allclose(grads[k], derived[k], rtol=1e-11, atol=1e-14, err_msg=k)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -95,8 +93,8 @@ def test_a_later_call_leaves_earlier_caches_and_results_intact(model):
     fast(model, "backward")(2 * da, second[-1])
     for ours, theirs in zip(first[:-1], snapshot[0][:-1]):
         np.testing.assert_array_equal(ours, theirs)
-    assert_same(grads, snapshot[1], 0, 0)
-    assert_same(fast(model, "backward")(da, first[-1]), grads, 0, 0)
+    assert_close(grads, snapshot[1], 0, 0)
+    assert_close(fast(model, "backward")(da, first[-1]), grads, 0, 0)
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from conftest import assert_same
+from conftest import assert_same, derived_gradients
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import derivations
 import rnnlstm
-from rnnlstm.verify import random_problem
+from rnnlstm.problems import random_problem
 
 MODELS = ("rnn", "lstm")
 LOSS = {"rnn": rnnlstm.rnn_loss, "lstm": rnnlstm.lstm_loss}
@@ -59,12 +58,10 @@ def test_float64_gradients_match_central_differences(case):
 def test_float64_gradients_match_the_derived_equations(case):
     model, problem = case
     x, y, a0, parameters = problem
-    steps = lambda a: [a[:, :, t] for t in range(a.shape[2])]  # noqa: E731
-    derived = derivations.CHAPTERS[model].loss_gradients(steps(x), steps(y), a0, parameters)
+    derived = derived_gradients(model, x, y, a0, parameters)
     _, grads = LOSS[model](*problem)
     for name in arrays(problem):
-        want = np.stack(derived[name], axis=2) if isinstance(derived[name], list) else derived[name]
-        np.testing.assert_allclose(grads[name], want, rtol=1e-10, atol=1e-13, err_msg=name)
+        np.testing.assert_allclose(grads[name], derived[name], rtol=1e-10, atol=1e-13, err_msg=name)
 
 
 @settings(max_examples=40, deadline=None)

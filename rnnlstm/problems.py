@@ -1,0 +1,34 @@
+"""Random problems for the tests, the book, the verification and the benchmarks.
+
+Kept apart from :mod:`rnnlstm.verify`, which imports SymPy: the benchmarks measure memory, and
+the import of SymPy alone would hide the peaks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import lstm as _lstm
+
+
+def random_problem(model, n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64, scale=1.0):
+    """Parameters, inputs ``x`` (n_x, m, T_x), one-hot targets ``y`` (n_y, m, T_x) and ``a0``.
+
+    Weights are standard normal times ``scale`` (the RNN's recurrent W_aa and the LSTM's gate
+    weights times a further 0.5 and 0.7, to keep the states away from saturation), biases and
+    inputs standard normal; everything cast to ``dtype``.
+    """
+    rng = np.random.default_rng(seed)
+    if model == "rnn":
+        shapes = {"Wax": ((n_a, n_x), scale), "Waa": ((n_a, n_a), scale * 0.5), "Wya": ((n_y, n_a), scale),
+                  "ba": ((n_a, 1), 1.0), "by": ((n_y, 1), 1.0)}  # fmt: skip
+    elif model == "lstm":
+        shapes = {k: ((n_a, n_a + n_x), scale * 0.7) if k[0] == "W" else ((n_a, 1), 1.0) for k in _lstm.PARAMETER_SHAPES}
+        shapes.update({"Wy": ((n_y, n_a), scale), "by": ((n_y, 1), 1.0)})
+    else:
+        raise ValueError(f"model must be one of rnn, lstm, got {model!r}")
+    parameters = {k: (rng.normal(size=shape) * s).astype(dtype) for k, (shape, s) in shapes.items()}
+    x = rng.normal(size=(n_x, m, T_x)).astype(dtype)
+    y = np.eye(n_y, dtype=dtype)[:, rng.integers(n_y, size=(m, T_x))]
+    a0 = rng.normal(size=(n_a, m)).astype(dtype)
+    return x, y, a0, parameters
