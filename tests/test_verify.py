@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import derivations
+import rnnlstm
 from rnnlstm import rnn, verify
+from rnnlstm.problems import random_problem
 
 
 @pytest.mark.parametrize("model", ["rnn", "lstm"])
@@ -68,3 +70,26 @@ def test_the_command_prints_both_tables_and_exits_zero():
         line = next(line for line in result.stdout.splitlines() if line.startswith(key + " "))
         assert " yes " in line and line.endswith("ok"), line
     assert "Every check passed" in result.stdout
+
+
+def test_a_step_lost_in_rounding_is_refused_not_divided_by_zero():
+    x = np.array([1.0, 2.0], dtype=np.float32)
+    with pytest.raises(ValueError, match=r"eps = 1e-09 is lost in rounding at entry \(0,\) = 1.0 of a float32 array"):
+        rnnlstm.numerical_gradient(lambda: float(np.sum(x**2)), x, eps=1e-9)
+    np.testing.assert_array_equal(x, [1.0, 2.0])  # restored
+
+
+def test_the_step_is_the_one_stored_in_the_array():
+    """In float32, 1 + 1e-3 is stored as 1.00100004...: the divisor is that step, not 2e-3."""
+    x = np.array([1.0], dtype=np.float32)
+    g = rnnlstm.numerical_gradient(lambda: float(x[0]), x, eps=1e-3)
+    assert g[0] == 1.0
+
+
+def test_random_problem_names_the_model_it_does_not_know():
+    with pytest.raises(ValueError, match="model must be one of rnn, lstm, got 'gru'"):
+        random_problem("gru", 1, 1, 2, 1, 1)
+    x, y, a0, p = random_problem("lstm", 2, 3, 4, 5, 6, dtype=np.float32)
+    assert x.shape == (2, 5, 6) and y.shape == (4, 5, 6) and a0.shape == (3, 5) and p["Wf"].shape == (3, 5)
+    assert all(v.dtype == np.float32 for v in (x, y, a0, *p.values()))
+    np.testing.assert_array_equal(y.sum(axis=0), 1)
