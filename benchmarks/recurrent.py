@@ -3,18 +3,23 @@
     bash scripts/bench.sh            # set up, then every size, both models, both dtypes (~5 min)
     bash scripts/bench.sh --quick    # the smallest size only
 
-For each (n_x, n_a, m, T_x), model (RNN, LSTM) and dtype (float64, float32) it times, interleaved
-and repeated, the median of:
+For each (n_x, n_a, m, T_x), model (RNN, LSTM) and dtype (float64, float32) it times, repeated,
+the median of:
 
 - readable: ``rnnlstm.{model}_forward`` then ``rnnlstm.{model}_backward(da)``;
 - fused: the same through :mod:`rnnlstm.fused`;
 - torch: ``torch.nn.RNN`` / ``torch.nn.LSTM`` with the same weights, ``backward(da)`` through
   autograd, with as many threads as numpy's BLAS (only when PyTorch is installed);
-- GEMM floor: the fused path's GEMMs alone, with the same shapes in the same order.
+- GEMM floor: the fused path's GEMMs alone, with the same shapes in the same order. floor/torch
+  is the best fused/torch that any implementation doing these GEMMs with this BLAS could reach.
 
-Each size runs in its own process. Peak memory is the growth of the process's maximum resident
-set while one forward + backward runs, each implementation in a fresh process. It records which
-BLAS numpy uses (threadpoolctl) and the OpenBLAS variables that change its kernels.
+The numpy implementations run interleaved in one process per size. PyTorch runs in processes of
+its own, alternating with the numpy ones (``--rounds`` times each): after every call its OpenMP
+threads keep spinning for a while, and in the same process they took the cores from OpenBLAS's
+threads (numpy's times doubled at the smallest size, its GEMMs alone took 15× longer). Peak
+memory is the growth of the process's maximum resident set while one forward + backward runs,
+each implementation in a fresh process. It records which BLAS numpy uses (threadpoolctl) and the
+OpenBLAS variables that change its kernels.
 """
 
 from __future__ import annotations
@@ -46,21 +51,22 @@ def problem(model, n_x, n_a, m, T_x, dtype):
     return x, a0, p, da
 
 
-def implementations(model, size, dtype, with_torch, check=True):
-    """name → a function running one forward + backward (and a check of its result)."""
+NUMPY = ("readable", "fused", "gemm floor")
+
+
+def implementations(model, size, dtype, names, check=True):
+    """name → a function running one forward + backward, for each of ``names`` (NUMPY or torch)."""
     import rnnlstm
     from rnnlstm import fused
 
-    n_x, n_a, m, T_x = size
     x, a0, p, da = problem(model, *size, dtype)
     runs = {
         "readable": lambda: getattr(rnnlstm, f"{model}_backward")(da, getattr(rnnlstm, f"{model}_forward")(x, a0, p)[-1]),
         "fused": lambda: getattr(fused, f"{model}_backward")(da, getattr(fused, f"{model}_forward")(x, a0, p)[-1]),
-        "gemm floor": gemm_floor(model, size, dtype),
+        "gemm floor": lambda: gemm_floor(model, size, dtype),
+        "torch": lambda: torch_run(model, x, a0, p, da, check),
     }
-    if with_torch:
-        runs["torch"] = torch_run(model, x, a0, p, da, check)
-    return runs
+    return {name: runs[name]() if name in ("gemm floor", "torch") else runs[name] for name in names}
 
 
 def gemm_floor(model, size, dtype):
@@ -138,27 +144,27 @@ def flops(model, size):
     return 2 * g * m * T * (n_x + n_a + n_a + n_a + n_x + n_x)
 
 
-def time_size(size, repeats, with_torch):
-    """One process: every model, dtype and implementation at ``size``, interleaved."""
-    rows = []
+def time_size(size, repeats, names):
+    """One process: every model and dtype at ``size``, the implementations ``names`` interleaved;
+    {"model,dtype": {name: [seconds, ...]}}."""
+    times = {}
     for model in MODELS:
         for dtype in DTYPES:
-            runs = implementations(model, size, dtype, with_torch)
+            runs = implementations(model, size, dtype, names)
             for run in runs.values():
                 run()  # warm up: page in, allocate scratch, load kernels
-            times = {name: [] for name in runs}
+            times[f"{model},{dtype}"] = measured = {name: [] for name in runs}
             for _ in range(repeats):
                 for name, run in runs.items():
                     start = time.perf_counter()
                     run()
-                    times[name].append(time.perf_counter() - start)
-            rows.append({"model": model, "dtype": dtype, "size": size, **{k: float(np.median(v)) for k, v in times.items()}})
-    return rows
+                    measured[name].append(time.perf_counter() - start)
+    return times
 
 
 def peak_memory(model, size, dtype, name):
     """MiB by which the maximum resident set grows during one forward + backward."""
-    run = implementations(model, size, dtype, name == "torch", check=False)[name]
+    run = implementations(model, size, dtype, [name], check=False)[name]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     run()
     return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
@@ -175,14 +181,20 @@ def blas():
     return "; ".join(info), env
 
 
+def torch_installed():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def child(args):
     """Run in a subprocess: print one JSON result."""
-    try:
+    names = args.names.split(",")
+    if "torch" in names:  # as many threads as numpy's BLAS uses
         import torch
-    except ImportError:
-        with_torch = False
-    else:  # as many threads as numpy's BLAS uses
-        with_torch = True
+
         try:
             from threadpoolctl import threadpool_info
 
@@ -191,10 +203,10 @@ def child(args):
             torch.set_num_threads(os.cpu_count() or 1)
     size = SIZES[args.size]
     if args.memory:
-        model, dtype, name = args.memory.split(",")
-        print(json.dumps(peak_memory(model, size, dtype, name)))
+        model, dtype = args.memory.split(",")
+        print(json.dumps(peak_memory(model, size, dtype, *names)))
     else:
-        print(json.dumps({"rows": time_size(size, args.repeats, with_torch), "torch": with_torch, "blas": blas()}))
+        print(json.dumps({"times": time_size(size, args.repeats, names), "blas": blas()}))
 
 
 def run_child(*extra):
@@ -205,41 +217,54 @@ def run_child(*extra):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="the smallest size only")
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=5, help="runs of each implementation per process")
+    parser.add_argument("--rounds", type=int, default=3, help="processes per size and kind (numpy, PyTorch), alternating")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--names", help=argparse.SUPPRESS)
     parser.add_argument("--memory", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.size is not None:
         return child(args)
 
     sizes = range(1 if args.quick else len(SIZES))
-    results = [run_child("--size", str(i), "--repeats", str(args.repeats)) for i in sizes]
-    measured = ("readable", "fused", *(["torch"] if results[0]["torch"] else []))
+    kinds = [",".join(NUMPY), *(["torch"] if torch_installed() else [])]
+    results, blas_info, env = [], None, None
+    for i in sizes:
+        times = {}
+        for _ in range(args.rounds):
+            for names in kinds:
+                out = run_child("--size", str(i), "--names", names, "--repeats", str(args.repeats))
+                blas_info, env = blas_info or out["blas"][0], env or out["blas"][1]
+                for key, measured in out["times"].items():
+                    for name, seconds in measured.items():
+                        times.setdefault(key, {}).setdefault(name, []).extend(seconds)
+        for key, measured in times.items():
+            model, dtype = key.split(",")
+            results.append((i, {"model": model, "dtype": dtype, "size": SIZES[i], **{k: float(np.median(v)) for k, v in measured.items()}}))
     memory = {}
     if not args.no_memory:
         for i in sizes:
             for model in MODELS:
                 for dtype in DTYPES:
-                    for name in measured:
-                        memory[i, model, dtype, name] = run_child("--size", str(i), "--memory", f"{model},{dtype},{name}")
-    blas_info, env = results[0]["blas"]
+                    for name in ("readable", "fused", *kinds[1:]):
+                        memory[i, model, dtype, name] = run_child("--size", str(i), "--names", name, "--memory", f"{model},{dtype}")
     print(f"numpy {np.__version__}; BLAS: {blas_info}; OpenBLAS variables: {env or 'none set'}")
     print(f"{'model':<5} {'dtype':<8} {'(n_x, n_a, m, T_x)':<20} {'readable':>9} {'fused':>8} {'torch':>8} {'floor':>8}"
-          f" {'fused/torch':>11} {'readable/fused':>14} {'GFLOP/s':>8} {'% floor':>8}  peak MiB (readable/fused/torch)")  # fmt: skip
-    for i, result in zip(sizes, results):
-        for row in result["rows"]:
-            model, dtype, size = row["model"], row["dtype"], tuple(row["size"])
-            torch_t = row.get("torch")
-            mem = "/".join(f"{memory[i, model, dtype, n]:.0f}" if (i, model, dtype, n) in memory else "—" for n in ("readable", "fused", "torch"))
-            torch_ms = f"{torch_t * 1e3:6.2f}ms" if torch_t else "—"
-            versus = f"{row['fused'] / torch_t:.2f}" if torch_t else "—"
-            print(
-                f"{model:<5} {dtype:<8} {str(size):<20} {row['readable'] * 1e3:8.2f}ms {row['fused'] * 1e3:6.2f}ms "
-                f"{torch_ms:>8} {row['gemm floor'] * 1e3:6.2f}ms {versus:>11} {row['readable'] / row['fused']:14.1f} "
-                f"{flops(model, size) / row['fused'] / 1e9:8.1f} {100 * row['gemm floor'] / row['fused']:7.0f}%  {mem}"
-            )
-    print("\nTimes are medians of", args.repeats, "interleaved runs of forward + backward; each size in its own process.")
+          f" {'fused/torch':>11} {'floor/torch':>11} {'readable/fused':>14} {'GFLOP/s':>8} {'% floor':>8}  peak MiB (readable/fused/torch)")  # fmt: skip
+    for i, row in results:
+        model, dtype, size = row["model"], row["dtype"], tuple(row["size"])
+        torch_t = row.get("torch")
+        mem = "/".join(f"{memory[i, model, dtype, n]:.0f}" if (i, model, dtype, n) in memory else "—" for n in ("readable", "fused", "torch"))
+        torch_ms = f"{torch_t * 1e3:6.2f}ms" if torch_t else "—"
+        versus, floor_versus = (f"{row[k] / torch_t:.2f}" if torch_t else "—" for k in ("fused", "gemm floor"))
+        print(
+            f"{model:<5} {dtype:<8} {str(size):<20} {row['readable'] * 1e3:8.2f}ms {row['fused'] * 1e3:6.2f}ms "
+            f"{torch_ms:>8} {row['gemm floor'] * 1e3:6.2f}ms {versus:>11} {floor_versus:>11} {row['readable'] / row['fused']:14.1f} "
+            f"{flops(model, size) / row['fused'] / 1e9:8.1f} {100 * row['gemm floor'] / row['fused']:7.0f}%  {mem}"
+        )
+    print(f"\nTimes are medians of {args.rounds} × {args.repeats} runs of forward + backward: the numpy ones interleaved in one process"
+          f" per size, PyTorch in its own, alternating, {args.rounds} processes each.")  # fmt: skip
     return 0
 
 
