@@ -137,6 +137,48 @@ def torch_run(model, x, a0, p, da, check=True):
     return run
 
 
+# The bars of issue 5: (what, ratio, at most / at least, the rows it applies to)
+BARS = [
+    ("fused/torch ≤ 0.7 in float64, every size", "fused/torch", ("max", 0.7), lambda r: r["dtype"] == "float64"),
+    ("fused/torch ≤ 1.0 in float32, every size", "fused/torch", ("max", 1.0), lambda r: r["dtype"] == "float32"),
+    ("≥ 80% of the GEMM floor at the two large sizes", "% floor", ("min", 80), lambda r: r["size"] in SIZES[2:]),
+    ("readable/fused ≥ 2 at the smallest size", "readable/fused", ("min", 2), lambda r: r["size"] == SIZES[0]),
+]
+
+
+def ratios(row):
+    """The ratios the bars are about, for one row of times (None where PyTorch was not timed)."""
+    torch_t = row.get("torch")
+    return {
+        "fused/torch": row["fused"] / torch_t if torch_t else None,
+        "floor/torch": row["gemm floor"] / torch_t if torch_t else None,
+        "% floor": 100 * row["gemm floor"] / row["fused"],
+        "readable/fused": row["readable"] / row["fused"],
+    }
+
+
+def bars(rows):
+    """One line per bar: met, not measured, or the rows that miss it; for a bar on fused/torch, a
+    miss is marked out of reach where the GEMMs alone (floor/torch) already miss it."""
+    lines = []
+    for what, ratio, (sense, bound), applies in BARS:
+        values = [(row, ratios(row)) for row in rows if applies(row)]
+        values = [(row, r) for row, r in values if r[ratio] is not None]
+        misses = [(row, r) for row, r in values if (r[ratio] > bound if sense == "max" else r[ratio] < bound)]
+        if not values:
+            verdict = "not measured in this run"
+        elif not misses:
+            verdict = "met"
+        else:
+            verdict = "not met: " + "; ".join(
+                f"{row['model']} {row['dtype']} {tuple(row['size'])} " + (f"{r[ratio]:.0f}%" if ratio == "% floor" else f"{r[ratio]:.2f}")
+                + (f" (out of reach: floor/torch {r['floor/torch']:.2f})" if ratio == "fused/torch" and r["floor/torch"] > bound else "")
+                for row, r in misses
+            )
+        lines.append(f"  {what}: {verdict}")
+    return lines
+
+
 def flops(model, size):
     """Multiply-adds × 2 of the fused path's GEMMs: forward, recurrent backward, dW and dx."""
     n_x, n_a, m, T = size
@@ -254,17 +296,19 @@ def main():
           f" {'fused/torch':>11} {'floor/torch':>11} {'readable/fused':>14} {'GFLOP/s':>8} {'% floor':>8}  peak MiB (readable/fused/torch)")  # fmt: skip
     for i, row in results:
         model, dtype, size = row["model"], row["dtype"], tuple(row["size"])
-        torch_t = row.get("torch")
+        torch_t, r = row.get("torch"), ratios(row)
         mem = "/".join(f"{memory[i, model, dtype, n]:.0f}" if (i, model, dtype, n) in memory else "—" for n in ("readable", "fused", "torch"))
         torch_ms = f"{torch_t * 1e3:6.2f}ms" if torch_t else "—"
-        versus, floor_versus = (f"{row[k] / torch_t:.2f}" if torch_t else "—" for k in ("fused", "gemm floor"))
+        versus, floor_versus = (f"{r[k]:.2f}" if torch_t else "—" for k in ("fused/torch", "floor/torch"))
         print(
             f"{model:<5} {dtype:<8} {str(size):<20} {row['readable'] * 1e3:8.2f}ms {row['fused'] * 1e3:6.2f}ms "
-            f"{torch_ms:>8} {row['gemm floor'] * 1e3:6.2f}ms {versus:>11} {floor_versus:>11} {row['readable'] / row['fused']:14.1f} "
-            f"{flops(model, size) / row['fused'] / 1e9:8.1f} {100 * row['gemm floor'] / row['fused']:7.0f}%  {mem}"
+            f"{torch_ms:>8} {row['gemm floor'] * 1e3:6.2f}ms {versus:>11} {floor_versus:>11} {r['readable/fused']:14.1f} "
+            f"{flops(model, size) / row['fused'] / 1e9:8.1f} {r['% floor']:7.0f}%  {mem}"
         )
     print(f"\nTimes are medians of {args.rounds} × {args.repeats} runs of forward + backward: the numpy ones interleaved in one process"
-          f" per size, PyTorch in its own, alternating, {args.rounds} processes each.")  # fmt: skip
+          f" per size, PyTorch in processes of its own, alternating ({args.rounds} of each kind).")  # fmt: skip
+    measured_sizes = ", ".join(str(SIZES[i]) for i in sizes)
+    print(f"\nThe bars, measured in this run at {measured_sizes}:", *bars([row for _, row in results]), sep="\n")
     return 0
 
 
