@@ -8,6 +8,10 @@ from collections import Counter
 import numpy as np
 
 
+# The dtypes computed in: BLAS has no float16 (and e^z overflows it at z = 11.1), nor long double
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 class Dimensions(dict):
     """Sizes of the named dimensions (``n_a``, ``m``, ``T_x``, ...), bound by the first array seen;
     a dimension written as a number (the ``1`` of a bias) is that number."""
@@ -21,12 +25,12 @@ class Dimensions(dict):
         return int(dim) if dim.isdigit() else super().setdefault(dim, size)
 
     def check(self, name, value, dims):
-        """Return ``value`` if it is a finite float array of shape ``dims`` (e.g. ``"n_a m"``)."""
+        """Return ``value`` if it is a finite float32 or float64 array of shape ``dims`` (e.g. ``"n_a m"``)."""
         names = dims.split()
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{name} must be a numpy array of shape ({', '.join(names)}), got {type(value).__name__}")
-        if value.dtype.kind != "f":
-            raise TypeError(f"{name} must be a floating-point array, got dtype {value.dtype}")
+        if value.dtype not in FLOATS:
+            raise TypeError(f"{name} must be a float32 or float64 array, got dtype {value.dtype}")
         if value.ndim != len(names):
             raise ValueError(f"{name} must have shape {self._expected(names)}, got {value.shape}")
         for dim, size in zip(names, value.shape):

@@ -110,7 +110,7 @@ def test_backward_refuses_da_with_another_number_of_steps():
         (lambda p: {**p, "bi": p["bi"][:, 0]}, ValueError, 'parameters["bi"] must have shape (n_a, 1) = (5, 1), got (5,)'),
         (lambda p: {k: v for k, v in p.items() if k != "Wo"}, ValueError, "missing Wo"),
         (lambda p: {**p, "Wa": p["Wf"]}, ValueError, "unknown Wa"),
-        (lambda p: {**p, "Wc": p["Wc"].astype(np.int64)}, TypeError, 'parameters["Wc"] must be a floating-point array'),
+        (lambda p: {**p, "Wc": p["Wc"].astype(np.int64)}, TypeError, 'parameters["Wc"] must be a float32 or float64 array'),
         (lambda p: {**p, "by": np.full_like(p["by"], np.nan)}, ValueError, 'parameters["by"] contains NaN or Inf'),
     ],
 )
