@@ -17,7 +17,7 @@ The numpy implementations run interleaved in one process per size. PyTorch runs 
 its own, alternating with the numpy ones (``--rounds`` times each): after every call its OpenMP
 threads keep spinning for a while, and in the same process they took the cores from OpenBLAS's
 threads (numpy's times doubled at the smallest size, its GEMMs alone took 15× longer). Peak
-memory is the growth of the process's maximum resident set while one forward + backward runs,
+memory is how far the resident set rises above its size at the start of one forward + backward,
 each implementation in a fresh process. It records which BLAS numpy uses (threadpoolctl) and the
 OpenBLAS variables that change its kernels.
 """
@@ -205,11 +205,27 @@ def time_size(size, repeats, names):
 
 
 def peak_memory(model, size, dtype, name):
-    """MiB by which the maximum resident set grows during one forward + backward."""
+    """MiB by which the resident set peaks above its size at the start of one forward + backward.
+
+    On Linux the process's peak (VmHWM) is reset to its current size first (/proc/self/clear_refs),
+    so that the imports' and the inputs' own peaks do not hide the run's; elsewhere the growth of
+    the maximum resident set, which they can hide (0)."""
     run = implementations(model, size, dtype, [name], check=False)[name]
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        before = _status_kib("VmRSS")
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # reset the peak resident set to the current one
+    except OSError:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        run()
+        return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     run()
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    return (_status_kib("VmHWM") - before) / 1024
+
+
+def _status_kib(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
 
 
 def blas():
