@@ -112,14 +112,15 @@ def _sequence(rows, m):
     return rows.reshape(-1, m, rows.shape[1]).transpose(2, 1, 0)
 
 
-def _backward_arguments(da, caches, length, producer):
-    """The caches of ``producer`` and a ``da`` of the shape they imply, or a clear error."""
+def _backward_arguments(model, da, caches, length):
+    """``da`` as rows in the buffer of da_next (which the loop completes in place), if it has the
+    shape that the caches of ``{model}_forward`` imply; else a clear error."""
     if not isinstance(caches, tuple) or len(caches) != length or not isinstance(caches[-1], int):
-        raise TypeError(f"expected the caches returned by rnnlstm.fused.{producer}")
+        raise TypeError(f"expected the caches returned by rnnlstm.fused.{model}_forward")
     AX, n_a, m = caches[0], caches[-2], caches[-1]
     dims = Dimensions({"n_a": n_a, "m": m, "T_x": AX.shape[0] // m - 1})
     dims.check("da", da, "n_a m T_x")
-    return _rows("da", da, AX.dtype)
+    return _rows(model + ".da_next", da, AX.dtype)
 
 
 def _concatenations(name, x, a0, dtype):
@@ -140,10 +141,11 @@ def _predictions(A_out, W, b, m):
     return _sequence(softmax((A_out @ W.T).T + b).T, m)
 
 
-def _output_layer(A_out, y, W, b, m):
-    """The output layer on the rows of a⟨1⟩ … a⟨T_x⟩: J, dW, db and da_y (rows)."""
+def _output_layer(model, A_out, y, W, b, m):
+    """The output layer on the rows of a⟨1⟩ … a⟨T_x⟩: J, dW, db and da_y (rows, in the buffer of
+    da_next, which the loop completes in place)."""
     J, _, dW, db, da_y = output_layer(_sequence(A_out, m), y, W, b)
-    return J, dW, db, _rows("da", da_y, A_out.dtype)
+    return J, dW, db, _rows(model + ".da_next", da_y, A_out.dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,19 +182,18 @@ def _rnn_forward(x, a0, p):
 
 def rnn_backward(da, caches):
     """:func:`rnnlstm.rnn_backward`, fast: ``caches`` from :func:`rnn_forward`; same keys."""
-    return _rnn_backward(_backward_arguments(da, caches, 5, "rnn_forward"), caches)
+    return _rnn_backward(_backward_arguments("rnn", da, caches, 5), caches)
 
 
-def _rnn_backward(Da, caches):
+def _rnn_backward(da_next, caches):
     AX, Wax, Waa, n_a, m = caches
     T, dtype = AX.shape[0] // m - 1, AX.dtype
     dZ = _buffer("rnn.dZ", (T * m, n_a), dtype)
-    da_next = _buffer("rnn.da_next", (T * m, n_a), dtype)
     carried = np.zeros((m, n_a), dtype)  # W_aa^T dz⟨t+1⟩, 0 after the last step
     for t in reversed(range(T)):
         now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
         dz, a = dZ[now], AX[after, :n_a]
-        np.add(Da[now], carried, out=da_next[now])
+        da_next[now] += carried  # da⟨t⟩ = da_y⟨t⟩ + W_aa^T dz⟨t+1⟩
         np.multiply(a, a, out=dz)
         np.subtract(1, dz, out=dz)  # tanh' = 1 − a⟨t⟩²
         dz *= da_next[now]
@@ -213,8 +214,8 @@ def rnn_loss(x, y, a0, parameters):
     dims = check_loss_inputs(x, y, a0, parameters, _rnn.PARAMETER_SHAPES)
     m = dims["m"]
     A, caches = _rnn_forward(x, a0, parameters)
-    J, dWya, dby, Da = _output_layer(A[m:], y, parameters["Wya"], parameters["by"], m)
-    return J, {**_rnn_backward(Da.astype(A.dtype, copy=False), caches), "dWya": dWya, "dby": dby}
+    J, dWya, dby, da = _output_layer("rnn", A[m:], y, parameters["Wya"], parameters["by"], m)
+    return J, {**_rnn_backward(da, caches), "dWya": dWya, "dby": dby}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,7 +272,7 @@ def _lstm_forward(x, a0, p):
 
 def lstm_backward(da, caches):
     """:func:`rnnlstm.lstm_backward`, fast: ``caches`` from :func:`lstm_forward`; same keys."""
-    dX, da0, dW, db, da_next, dc_next = _lstm_backward(_backward_arguments(da, caches, 8, "lstm_forward"), caches)
+    dX, da0, dW, db, da_next, dc_next = _lstm_backward(_backward_arguments("lstm", da, caches, 8), caches)
     return _lstm_gradients(dX, da0, dW, db, da_next, dc_next, caches[-1])
 
 
@@ -286,7 +287,7 @@ def _lstm_gradients(dX, da0, dW, db, da_next, dc_next, m):
     }
 
 
-def _lstm_backward(Da, caches):
+def _lstm_backward(da_next, caches):
     AX, C, TC, G, S, W, n_a, m = caches
     T, dtype = AX.shape[0] // m - 1, AX.dtype
     # σ′(z) = (1 − tanh²(z/2)) / 4 and tanh′(z_c) = 1 − c̃²: with u the stored tanh values, 1 − u²
@@ -295,7 +296,7 @@ def _lstm_backward(Da, caches):
     Wa_q, Wx_q = quarter * W[:, :n_a], quarter * W[:, n_a:]
     dG = _buffer("lstm.dG", (T * m, 4 * n_a), dtype)  # every step's dz_f, dz_u, dz_o, dz_c (σ rows × 4)
     work, prime = _buffer("lstm.work", (m, n_a), dtype), _buffer("lstm.prime", (m, 4 * n_a), dtype)
-    da_next, dc_next = _buffer("lstm.da_next", (T * m, n_a), dtype), _buffer("lstm.dc_next", (T * m, n_a), dtype)
+    dc_next = _buffer("lstm.dc_next", (T * m, n_a), dtype)
     dc_next[(T - 1) * m :] = 0  # nothing comes back from beyond the last step
     carried_a = np.zeros((m, n_a), dtype)  # da⟨t⟩ from step t+1: dz⟨t+1⟩ W[:, :n_a]
     for t in reversed(range(T)):
@@ -303,7 +304,7 @@ def _lstm_backward(Da, caches):
         u, s, d, tc, dh, dc = G[now], S[now], dG[now], TC[now], da_next[now], dc_next[now]
         f, i, o, cc = s[:, :n_a], s[:, n_a : 2 * n_a], s[:, 2 * n_a :], u[:, 3 * n_a :]
         df, di, do, dcc = d[:, :n_a], d[:, n_a : 2 * n_a], d[:, 2 * n_a : 3 * n_a], d[:, 3 * n_a :]
-        np.add(Da[now], carried_a, out=dh)
+        dh += carried_a  # da⟨t⟩ = da_y⟨t⟩ + dz⟨t+1⟩ W[:, :n_a]
         np.multiply(AX[after, :n_a], tc, out=work)  # a⟨t⟩ ⊙ tanh c = Γ_o ⊙ tanh²c
         np.subtract(o, work, out=work)  # Γ_o ⊙ (1 − tanh²c)
         work *= dh
@@ -329,6 +330,6 @@ def lstm_loss(x, y, a0, parameters):
     dims = check_loss_inputs(x, y, a0, parameters, _lstm.PARAMETER_SHAPES)
     m = dims["m"]
     A, _, caches = _lstm_forward(x, a0, parameters)
-    J, dWy, dby, Da = _output_layer(A[m:], y, parameters["Wy"], parameters["by"], m)
-    grads = _lstm_gradients(*_lstm_backward(Da.astype(A.dtype, copy=False), caches), m)
+    J, dWy, dby, da = _output_layer("lstm", A[m:], y, parameters["Wy"], parameters["by"], m)
+    grads = _lstm_gradients(*_lstm_backward(da, caches), m)
     return J, {**grads, "dWy": dWy, "dby": dby}
