@@ -171,7 +171,7 @@ def bars(rows):
             verdict = "met"
         else:
             verdict = "not met: " + "; ".join(
-                f"{row['model']} {row['dtype']} {tuple(row['size'])} " + (f"{r[ratio]:.0f}%" if ratio == "% floor" else f"{r[ratio]:.2f}")
+                f"{row['model']} {row['dtype']} {tuple(row['size'])} " + (f"{r[ratio]:.1f}%" if ratio == "% floor" else f"{r[ratio]:.2f}")
                 + (f" (out of reach: floor/torch {r['floor/torch']:.2f})" if ratio == "fused/torch" and r["floor/torch"] > bound else "")
                 for row, r in misses
             )

@@ -45,7 +45,7 @@ def test_the_bars_name_each_row_that_misses_them_and_what_is_out_of_reach():
     f64, f32, floor, small = bars(rows)
     assert f64.endswith("not met: lstm float64 (256, 512, 64, 100) 0.90 (out of reach: floor/torch 0.80)")
     assert f32.endswith(": met")
-    assert floor.endswith("not met: lstm float32 (256, 512, 64, 100) 67%")
+    assert floor.endswith("not met: lstm float32 (256, 512, 64, 100) 66.7%")
     assert small.endswith(": met")
     f64, f32, *_ = bars([{k: v for k, v in r.items() if k != "torch"} for r in rows])
     assert f64.endswith("not measured in this run") and f32.endswith("not measured in this run")  # no PyTorch
