@@ -60,13 +60,18 @@ def implementations(model, size, dtype, names, check=True):
     from rnnlstm import fused
 
     x, a0, p, da = problem(model, *size, dtype)
-    runs = {
-        "readable": lambda: getattr(rnnlstm, f"{model}_backward")(da, getattr(rnnlstm, f"{model}_forward")(x, a0, p)[-1]),
-        "fused": lambda: getattr(fused, f"{model}_backward")(da, getattr(fused, f"{model}_forward")(x, a0, p)[-1]),
+
+    def forward_backward(module):
+        forward, backward = getattr(module, f"{model}_forward"), getattr(module, f"{model}_backward")
+        return lambda: backward(da, forward(x, a0, p)[-1])
+
+    make = {
+        "readable": lambda: forward_backward(rnnlstm),
+        "fused": lambda: forward_backward(fused),
         "gemm floor": lambda: gemm_floor(model, size, dtype),
         "torch": lambda: torch_run(model, x, a0, p, da, check),
     }
-    return {name: runs[name]() if name in ("gemm floor", "torch") else runs[name] for name in names}
+    return {name: make[name]() for name in names}
 
 
 def gemm_floor(model, size, dtype):
@@ -100,8 +105,7 @@ def torch_run(model, x, a0, p, da, check=True):
     from rnnlstm import fused
 
     dtype = torch.float64 if x.dtype == np.float64 else torch.float32
-    n_x, m, T = x.shape
-    n_a = a0.shape[0]
+    n_x, n_a = x.shape[0], a0.shape[0]
     if model == "rnn":
         layer = torch.nn.RNN(n_x, n_a, nonlinearity="tanh")
         weights = {"weight_ih_l0": p["Wax"], "weight_hh_l0": p["Waa"], "bias_ih_l0": p["ba"][:, 0]}
@@ -130,7 +134,7 @@ def torch_run(model, x, a0, p, da, check=True):
     if not check:
         return run
     out = run()  # same forward as ours, checked once (not when measuring memory: it would set the peak)
-    ours = (fused.rnn_forward if model == "rnn" else fused.lstm_forward)(x, a0, p)[0]
+    ours = getattr(fused, f"{model}_forward")(x, a0, p)[0]
     tolerance = 1e-10 if x.dtype == np.float64 else 1e-4
     difference = float(np.max(np.abs(out.detach().numpy().transpose(2, 1, 0) - ours)))
     assert difference < tolerance, f"torch computes another layer: max difference {difference:.1e}"
@@ -212,15 +216,17 @@ def peak_memory(model, size, dtype, name):
     the maximum resident set, which they can hide (0)."""
     run = implementations(model, size, dtype, [name], check=False)[name]
     try:
-        before = _status_kib("VmRSS")
+        before, peak = _status_kib("VmRSS"), lambda: _status_kib("VmHWM")
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")  # reset the peak resident set to the current one
     except OSError:
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        run()
-        return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        before, peak = _max_rss_kib(), _max_rss_kib
     run()
-    return (_status_kib("VmHWM") - before) / 1024
+    return (peak() - before) / 1024
+
+
+def _max_rss_kib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _status_kib(field):
@@ -287,33 +293,33 @@ def main():
 
     sizes = range(1 if args.quick else len(SIZES))
     kinds = [",".join(NUMPY), *(["torch"] if torch_installed() else [])]
-    results, blas_info, env = [], None, None
+    rows = []
     for i in sizes:
         times = {}
         for _ in range(args.rounds):
             for names in kinds:
                 out = run_child("--size", str(i), "--names", names, "--repeats", str(args.repeats))
-                blas_info, env = blas_info or out["blas"][0], env or out["blas"][1]
                 for key, measured in out["times"].items():
                     for name, seconds in measured.items():
                         times.setdefault(key, {}).setdefault(name, []).extend(seconds)
         for key, measured in times.items():
             model, dtype = key.split(",")
-            results.append((i, {"model": model, "dtype": dtype, "size": SIZES[i], **{k: float(np.median(v)) for k, v in measured.items()}}))
+            rows.append({"model": model, "dtype": dtype, "size": SIZES[i], **{k: float(np.median(v)) for k, v in measured.items()}})
     memory = {}
     if not args.no_memory:
         for i in sizes:
             for model in MODELS:
                 for dtype in DTYPES:
                     for name in ("readable", "fused", *kinds[1:]):
-                        memory[i, model, dtype, name] = run_child("--size", str(i), "--names", name, "--memory", f"{model},{dtype}")
+                        memory[SIZES[i], model, dtype, name] = run_child("--size", str(i), "--names", name, "--memory", f"{model},{dtype}")
+    blas_info, env = out["blas"]  # the same in every process
     print(f"numpy {np.__version__}; BLAS: {blas_info}; OpenBLAS variables: {env or 'none set'}")
     print(f"{'model':<5} {'dtype':<8} {'(n_x, n_a, m, T_x)':<20} {'readable':>9} {'fused':>8} {'torch':>8} {'floor':>8}"
           f" {'fused/torch':>11} {'floor/torch':>11} {'readable/fused':>14} {'GFLOP/s':>8} {'% floor':>8}  peak MiB (readable/fused/torch)")  # fmt: skip
-    for i, row in results:
-        model, dtype, size = row["model"], row["dtype"], tuple(row["size"])
+    for row in rows:
+        model, dtype, size = row["model"], row["dtype"], row["size"]
         torch_t, r = row.get("torch"), ratios(row)
-        mem = "/".join(f"{memory[i, model, dtype, n]:.0f}" if (i, model, dtype, n) in memory else "—" for n in ("readable", "fused", "torch"))
+        mem = "/".join(f"{memory[size, model, dtype, n]:.0f}" if (size, model, dtype, n) in memory else "—" for n in ("readable", "fused", "torch"))
         torch_ms = f"{torch_t * 1e3:6.2f}ms" if torch_t else "—"
         versus, floor_versus = (f"{r[k]:.2f}" if torch_t else "—" for k in ("fused/torch", "floor/torch"))
         print(
@@ -324,7 +330,7 @@ def main():
     print(f"\nTimes are medians of {args.rounds} × {args.repeats} runs of forward + backward: the numpy ones interleaved in one process"
           f" per size, PyTorch in processes of its own, alternating ({args.rounds} of each kind).")  # fmt: skip
     measured_sizes = ", ".join(str(SIZES[i]) for i in sizes)
-    print(f"\nThe bars, measured in this run at {measured_sizes}:", *bars([row for _, row in results]), sep="\n")
+    print(f"\nThe bars, measured in this run at {measured_sizes}:", *bars(rows), sep="\n")
     return 0
 
 
