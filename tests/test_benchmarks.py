@@ -20,7 +20,7 @@ def test_the_recurrent_benchmark_runs_and_prints_every_row():
     rows = [line for line in lines if line.startswith(("rnn ", "lstm "))]
     assert len(rows) == 4  # RNN and LSTM, float64 and float32, at the smallest size
     assert all("(16, 32, 8, 20)" in row for row in rows)
-    bars = lines[lines.index(next(line for line in lines if line.startswith("The bars"))) + 1 :]
+    bars = lines[next(i for i, line in enumerate(lines) if line.startswith("The bars")) + 1 :]
     assert len(bars) == 4
     assert all(line.endswith((": met", "not measured in this run")) or ": not met: " in line for line in bars)
     assert "GEMM floor at the two large sizes: not measured in this run" in bars[2]  # --quick: the smallest only
