@@ -9,6 +9,9 @@ rewrites that real frameworks use, each resting on a derived equation of the boo
   four (:func:`stack_lstm`, :func:`unstack_lstm`). With σ(z) = (1 + tanh(z/2)) / 2 and the σ rows
   halved, one tanh call gives all four gates; with σ′(z) = (1 − tanh²(z/2)) / 4, one expression
   1 − u² gives all four derivatives, the 1/4 applied in the GEMMs that use dz.
+- **Derivatives before the loop.** The activations' derivatives depend on forward values only:
+  the backward pass computes them for every step at once (two numpy calls in all, not two per
+  step), into the array where the loop then multiplies in each step's upstream gradient.
 - **Input projections hoisted.** W[:, n_a:] x⟨t⟩ + b does not depend on the recursion, so the
   projections of all T_x steps are one GEMM before the loop (the bias as the weight of a constant
   input 1); only W[:, :n_a] a⟨t−1⟩ stays inside.
@@ -189,14 +192,14 @@ def _rnn_backward(da_next, caches):
     AX, Wax, Waa, n_a, m = caches
     T, dtype = AX.shape[0] // m - 1, AX.dtype
     dZ = _buffer("rnn.dZ", (T * m, n_a), dtype)
+    np.multiply(AX[m:, :n_a], AX[m:, :n_a], out=dZ)
+    np.subtract(1, dZ, out=dZ)  # tanh' = 1 − a⟨t⟩², every step at once; the loop multiplies in da
     carried = np.zeros((m, n_a), dtype)  # W_aa^T dz⟨t+1⟩, 0 after the last step
     for t in reversed(range(T)):
-        now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
-        dz, a = dZ[now], AX[after, :n_a]
-        da_next[now] += carried  # da⟨t⟩ = da_y⟨t⟩ + W_aa^T dz⟨t+1⟩
-        np.multiply(a, a, out=dz)
-        np.subtract(1, dz, out=dz)  # tanh' = 1 − a⟨t⟩²
-        dz *= da_next[now]
+        now = slice(t * m, (t + 1) * m)
+        da, dz = da_next[now], dZ[now]
+        da += carried  # da⟨t⟩ = da_y⟨t⟩ + W_aa^T dz⟨t+1⟩
+        dz *= da
         np.matmul(dz, Waa, out=carried)
     dWb = dZ.T @ AX[: T * m]  # [dW_aa | dW_ax | db_a] = Σ_t dz⟨t⟩ [a⟨t−1⟩; x⟨t⟩; 1]^T: one GEMM
     return {
@@ -291,19 +294,22 @@ def _lstm_backward(da_next, caches):
     AX, C, TC, G, S, W, n_a, m = caches
     T, dtype = AX.shape[0] // m - 1, AX.dtype
     # σ′(z) = (1 − tanh²(z/2)) / 4 and tanh′(z_c) = 1 − c̃²: with u the stored tanh values, 1 − u²
-    # for all four gates in one expression; the σ rows' 1/4 is applied in the GEMMs that use dz
+    # for all four gates and all steps in one expression; the σ rows' 1/4 is applied in the GEMMs
+    # that use dz
     quarter = np.where(np.arange(4 * n_a)[:, None] < 3 * n_a, 0.25, 1.0).astype(dtype)
     Wa_q, Wx_q = quarter * W[:, :n_a], quarter * W[:, n_a:]
     dG = _buffer("lstm.dG", (T * m, 4 * n_a), dtype)  # every step's dz_f, dz_u, dz_o, dz_c (σ rows × 4)
-    work, prime = _buffer("lstm.work", (m, n_a), dtype), _buffer("lstm.prime", (m, 4 * n_a), dtype)
+    np.multiply(G, G, out=dG)
+    np.subtract(1, dG, out=dG)  # the activations' derivatives, every step at once; the loop multiplies in the rest
+    work, raw = _buffer("lstm.work", (m, n_a), dtype), _buffer("lstm.raw", (m, 4 * n_a), dtype)
+    df, di, do, dcc = raw[:, :n_a], raw[:, n_a : 2 * n_a], raw[:, 2 * n_a : 3 * n_a], raw[:, 3 * n_a :]
     dc_next = _buffer("lstm.dc_next", (T * m, n_a), dtype)
     dc_next[(T - 1) * m :] = 0  # nothing comes back from beyond the last step
     carried_a = np.zeros((m, n_a), dtype)  # da⟨t⟩ from step t+1: dz⟨t+1⟩ W[:, :n_a]
     for t in reversed(range(T)):
         now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
-        u, s, d, tc, dh, dc = G[now], S[now], dG[now], TC[now], da_next[now], dc_next[now]
-        f, i, o, cc = s[:, :n_a], s[:, n_a : 2 * n_a], s[:, 2 * n_a :], u[:, 3 * n_a :]
-        df, di, do, dcc = d[:, :n_a], d[:, n_a : 2 * n_a], d[:, 2 * n_a : 3 * n_a], d[:, 3 * n_a :]
+        s, d, tc, dh, dc = S[now], dG[now], TC[now], da_next[now], dc_next[now]
+        f, i, o, cc = s[:, :n_a], s[:, n_a : 2 * n_a], s[:, 2 * n_a :], G[now, 3 * n_a :]
         dh += carried_a  # da⟨t⟩ = da_y⟨t⟩ + dz⟨t+1⟩ W[:, :n_a]
         np.multiply(AX[after, :n_a], tc, out=work)  # a⟨t⟩ ⊙ tanh c = Γ_o ⊙ tanh²c
         np.subtract(o, work, out=work)  # Γ_o ⊙ (1 − tanh²c)
@@ -315,9 +321,7 @@ def _lstm_backward(da_next, caches):
         np.multiply(work, i, out=dcc)  # dc̃ = dc_total ⊙ Γ_u
         if t:
             np.multiply(work, f, out=dc_next[now.start - m : now.start])  # dc⟨t−1⟩ = dc_total ⊙ Γ_f
-        np.multiply(u, u, out=prime)
-        np.subtract(1, prime, out=prime)
-        d *= prime  # through the four activations at once
+        d *= raw  # through the four activations at once
         np.matmul(d, Wa_q, out=carried_a)  # da⟨t−1⟩ from all four gates: one GEMM
     dWb = dG.T @ AX[: T * m]  # [dW | db] = Σ_t dz⟨t⟩ [a⟨t−1⟩; x⟨t⟩; 1]^T: one GEMM over all steps
     dWb *= quarter
