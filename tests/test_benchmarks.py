@@ -41,9 +41,13 @@ def test_the_bars_name_each_row_that_misses_them_and_what_is_out_of_reach():
         row("rnn", "float64", SIZES[0], readable=3.0, fused=1.0, floor=0.5, torch=2.0),  # 0.5 of torch, ratio 3
         row("lstm", "float64", SIZES[3], readable=3.0, fused=9.0, floor=8.0, torch=10.0),  # 0.9, floor 0.8 > 0.7
         row("lstm", "float32", SIZES[3], readable=3.0, fused=9.0, floor=6.0, torch=10.0),  # 0.9 ≤ 1, 67% of floor
+        row("rnn", "float64", SIZES[2], readable=3.0, fused=7.5, floor=6.0, torch=10.0),  # 0.75, floor 0.6: 86% needed
     ]
     f64, f32, floor, small = bars(rows)
-    assert f64.endswith("not met: lstm float64 (256, 512, 64, 100) 0.90 (out of reach: floor/torch 0.80)")
+    assert f64.endswith(
+        "not met: lstm float64 (256, 512, 64, 100) 0.90 (out of reach: floor/torch 0.80); "
+        "rnn float64 (128, 256, 64, 100) 0.75 (needs 86% of the GEMM floor, reaches 80%)"
+    )
     assert f32.endswith(": met")
     assert floor.endswith("not met: lstm float32 (256, 512, 64, 100) 66.7%")
     assert small.endswith(": met")
