@@ -92,9 +92,12 @@ dz = {g: quantity(f"dz{g[0]}", f"dz_{GATES[g][2]}", n_a, m, time="t") for g in G
 dzy = quantity("dzy", "dz_y", n_y, m, time="t")
 sigma_prime = quantity("sigma_prime", r"\sigma'\left(z_f^{\langle t \rangle}\right)", n_a, m)
 tanh_prime = quantity("tanh_prime_c", r"\tanh'\left(z_c^{\langle t \rangle}\right)", n_a, m)
-_GRADIENT = {
-    **{f"d{W[g].name}": (W[g], f"dW_{GATES[g][2]}") for g in GATES},
-    **{f"d{b[g].name}": (b[g], f"db_{GATES[g][2]}") for g in GATES},
+_GRADIENT = {  # each gate's weight, then its bias: the order of the pages
+    **{
+        key: value
+        for g in GATES
+        for key, value in ((f"d{W[g].name}", (W[g], f"dW_{GATES[g][2]}")), (f"d{b[g].name}", (b[g], f"db_{GATES[g][2]}")))
+    },
     "dWy": (Wy, "dW_y"),
     "dby": (by, "db_y"),
 }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import derivations
 import rnnlstm
@@ -21,6 +23,21 @@ def test_every_derived_gradient_has_a_row_and_passes(model):
     failed = [(r.key, r) for r in rows if not r.passed]
     assert not failed
     assert all(r.numpy < 1e-12 and r.finite_differences < 1e-6 for r in rows)
+
+
+@pytest.mark.parametrize("model", ["rnn", "lstm"])
+def test_the_rows_follow_the_order_in_which_the_book_shows_the_equations(model):
+    """Equation numbers run through the book in its table of contents' order: the verification
+    table, in the order of ``derivations.results``, then numbers its rows in increasing order."""
+    index = (ROOT / "docs/index.md").read_text()
+    pages = re.findall(rf"^({model}-[\w-]+)$", index, flags=re.MULTILINE)
+    shown = [
+        label.replace("-", ".", 2)
+        for page in pages
+        for label in re.findall(r"^```\{glue:math\} (\S+)$", (ROOT / f"docs/{page}.md").read_text(), flags=re.MULTILINE)
+    ]
+    rows = [r.key for r in verify.table(model)]
+    assert [k for k in shown if k in rows] == rows
 
 
 def test_a_wrong_library_gradient_fails_its_row_and_the_command(monkeypatch, capsys):
