@@ -28,7 +28,10 @@ rewrites that real frameworks use, each resting on a derived equation of the boo
 
 The functions take and return the course's shapes and parameter dictionaries and keep the dtype
 (float32 in, float32 out). Their caches are their own (not interchangeable with the readable
-functions'). The kept arrays make them unsafe to call from several threads at once.
+functions'). The arrays over the time steps (``a``, ``y``, ``c``, ``dx``, ``da_next``, ``dc_next``)
+are the step-major arrays seen in the course's layout: views, not C-contiguous
+(``np.ascontiguousarray`` copies one where that matters). The kept arrays make the functions
+unsafe to call from several threads at once.
 """
 
 from __future__ import annotations
