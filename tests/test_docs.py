@@ -80,13 +80,13 @@ def test_changing_the_derivations_reexecutes_the_pages(tmp_path):
     """A stale cache would keep the old equations; the digest in conf.py must clear it."""
     copy = _copy_checkout(tmp_path)
     out, cache = tmp_path / "html", tmp_path / "cache"
-    first = sphinx_build(copy, out, cache)
+    first = sphinx_build(copy, out, cache, "-j", "auto")  # a fresh cache, created before the workers fork
     assert first.returncode == 0, first.stderr[-4000:]
     assert r"\odot" in equation(out, "rnn-cell-backward", "rnn-cell-dz")
 
     notation = copy / "derivations" / "notation.py"
     notation.write_text(notation.read_text().replace(r'r" \odot "', r'r" \circ "'))
-    second = sphinx_build(copy, out, cache)
+    second = sphinx_build(copy, out, cache, "-j", "auto")
     assert second.returncode == 0, second.stderr[-4000:]
     dz = equation(out, "rnn-cell-backward", "rnn-cell-dz")
     assert r"\circ" in dz and r"\odot" not in dz, "the page kept the output of the old derivations"
