@@ -242,13 +242,20 @@ def _status_kib(field):
         return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
 
 
+def _blas_pools():
+    """threadpoolctl's records of the BLAS libraries loaded (ImportError without threadpoolctl)."""
+    from threadpoolctl import threadpool_info
+
+    return [i for i in threadpool_info() if i["user_api"] == "blas"]
+
+
 def blas():
     try:
-        from threadpoolctl import threadpool_info
+        pools = _blas_pools()
     except ImportError:
         return "unknown (threadpoolctl is not installed: pip install -e '.[bench]')", {}
 
-    info = [f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')}, {i['num_threads']} threads)" for i in threadpool_info() if i["user_api"] == "blas"]
+    info = [f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')}, {i['num_threads']} threads)" for i in pools]
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS") if k in os.environ}
     return "; ".join(info), env
 
@@ -268,9 +275,7 @@ def child(args):
         import torch
 
         try:
-            from threadpoolctl import threadpool_info
-
-            torch.set_num_threads(next(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"))
+            torch.set_num_threads(_blas_pools()[0]["num_threads"])
         except ImportError:
             torch.set_num_threads(os.cpu_count() or 1)
     size = SIZES[args.size]

@@ -105,6 +105,11 @@ def _buffer(name, shape, dtype):
 _UNUSED = 3  # references to a pooled array no one else holds: the pool, the loop variable, getrefcount's argument
 
 
+def _sigmoid_rows(n_a, scale, dtype):
+    """A (4 n_a, 1) column: ``scale`` in the rows of the three σ gates, 1 in the candidate's."""
+    return np.where(np.arange(4 * n_a)[:, None] < 3 * n_a, scale, 1.0).astype(dtype)
+
+
 def _rows(name, x, dtype):
     """(n, m, T_x) → (T_x · m, n), step t in rows t·m … (t+1)·m, in the buffer ``name``."""
     n, m, T = x.shape
@@ -246,7 +251,7 @@ def _lstm_forward(x, a0, p):
     W, b = (v.astype(dtype, copy=False) for v in stack_lstm(p))
     # σ(z) = (1 + tanh(z/2)) / 2: with the σ rows of the weights halved (exactly, in binary), one
     # tanh over the four gates' block gives tanh(z/2) for Γ_f, Γ_u, Γ_o and tanh(z_c) = c̃
-    half = np.where(np.arange(4 * n_a)[:, None] < 3 * n_a, 0.5, 1.0).astype(dtype)
+    half = _sigmoid_rows(n_a, 0.5, dtype)
     AX = _concatenations("lstm.AX", x, a0, dtype)
     # every step's input projections and biases, [x⟨t⟩ | 1] [W[:, n_a:] | b]^T: one GEMM
     inputs = (half * np.concatenate([W[:, n_a:], b], axis=1)).T
@@ -297,13 +302,13 @@ def _lstm_backward(da_next, caches):
     AX, C, TC, G, S, W, n_a, m = caches
     T, dtype = AX.shape[0] // m - 1, AX.dtype
     # σ′(z) = (1 − tanh²(z/2)) / 4 and tanh′(z_c) = 1 − c̃²: with u the stored tanh values, 1 − u²
-    # for all four gates and all steps in one expression; the σ rows' 1/4 is applied in the GEMMs
-    # that use dz
-    quarter = np.where(np.arange(4 * n_a)[:, None] < 3 * n_a, 0.25, 1.0).astype(dtype)
+    # for all four gates and all steps at once (the loop multiplies in the rest); the σ rows' 1/4
+    # is applied in the GEMMs that use dz
+    quarter = _sigmoid_rows(n_a, 0.25, dtype)
     Wa_q, Wx_q = quarter * W[:, :n_a], quarter * W[:, n_a:]
     dG = _buffer("lstm.dG", (T * m, 4 * n_a), dtype)  # every step's dz_f, dz_u, dz_o, dz_c (σ rows × 4)
     np.multiply(G, G, out=dG)
-    np.subtract(1, dG, out=dG)  # the activations' derivatives, every step at once; the loop multiplies in the rest
+    np.subtract(1, dG, out=dG)
     work, raw = _buffer("lstm.work", (m, n_a), dtype), _buffer("lstm.raw", (m, 4 * n_a), dtype)
     df, di, do, dcc = raw[:, :n_a], raw[:, n_a : 2 * n_a], raw[:, 2 * n_a : 3 * n_a], raw[:, 3 * n_a :]
     dc_next = _buffer("lstm.dc_next", (T * m, n_a), dtype)
