@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -11,12 +12,41 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import derivations
 from rnnlstm import problems
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Hypothesis: in CI the same examples every run (derandomized: the seed comes from each test's own
+# code), so a green run on one machine is green on another; locally each run explores new ones from
+# a seed printed in the header and after a failure (replay: pytest --hypothesis-seed=N). Either way
+# a failure prints its falsifying example and a @reproduce_failure blob.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile("ci" if IN_CI else "explore")
+
+
+@pytest.hookimpl(tryfirst=True)  # before hypothesis' own plugin reads the option
+def pytest_configure(config):
+    if not IN_CI and config.getoption("hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = str(random.randrange(2**32))
+
+
+def _seed_line(config):
+    seed = config.getoption("hypothesis_seed", None)
+    return "hypothesis: derandomized (CI)" if seed is None else f"hypothesis seed: {seed} (replay: pytest --hypothesis-seed={seed})"
+
+
+def pytest_report_header(config):
+    return _seed_line(config)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if exitstatus != 0:
+        terminalreporter.write_line(_seed_line(config))
 
 
 def require(available: bool, what: str):

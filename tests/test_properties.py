@@ -6,7 +6,7 @@ import copy
 
 import numpy as np
 from conftest import assert_same, derived_gradients
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import rnnlstm
@@ -64,25 +64,64 @@ def test_float64_gradients_match_the_derived_equations(case):
         np.testing.assert_allclose(grads[name], derived[name], rtol=1e-10, atol=1e-13, err_msg=name)
 
 
+def loss_scale(model, problem):
+    """The size of the terms the loss J combines: (1/m) Σ_t Σ_i (|log Σ_k e^{z_k}| + max_k s_k), where
+    s = |W_y| |a⟨t⟩| + |b_y| bounds the terms that make up each score z_y = W_y a⟨t⟩ + b_y."""
+    x, _, a0, parameters = problem
+    a = FORWARD[model](x, a0, parameters)[0]
+    W, b = parameters["Wya" if model == "rnn" else "Wy"], parameters["by"]
+    zy = np.einsum("ya,amt->ymt", W, a) + b[:, :, None]
+    terms = np.einsum("ya,amt->ymt", np.abs(W), np.abs(a)) + np.abs(b)[:, :, None]
+    log_sum = np.log(np.exp(zy).sum(axis=0))
+    return float((np.abs(log_sum) + terms.max(axis=0)).sum()) / x.shape[1]
+
+
+def output_condition(model, problem):
+    """κ = ‖|ŷ| + |y|‖ / ‖ŷ − y‖ ≥ 1, over all steps: how much the subtraction ŷ − y magnifies the
+    relative rounding error of ŷ (κ ≈ 1 for a poor prediction, 1/J for a near-perfect one)."""
+    x, y, a0, parameters = problem
+    yhat = FORWARD[model](x, a0, parameters)[1]
+    return float(np.linalg.norm(np.abs(yhat) + np.abs(y)) / np.linalg.norm(yhat - y))
+
+
+# Two problems whose loss is tiny (J = 2.3e-7 and 0.0041): relative to J alone, float32 is off by
+# 6e-2 and 1.3e-5 (a bound of 1e-5 |J| failed on the second).
+TINY_LOSSES = [
+    ("rnn", random_problem("rnn", n_x=2, n_a=3, n_y=2, m=1, T_x=1, seed=1631278041, dtype=np.float32, scale=3.0)),
+    ("rnn", random_problem("rnn", n_x=3, n_a=2, n_y=2, m=1, T_x=1, seed=2928545293, dtype=np.float32, scale=3.0)),
+]
+
+
 @settings(max_examples=40, deadline=None)
 @given(problems(dtype=np.float32))
+@example(TINY_LOSSES[0])
+@example(TINY_LOSSES[1])
 def test_float32_stays_float32_and_within_1e_4_of_float64(case):
     """The same (float32-rounded) problem computed in float32 and in float64:
-    ‖g32 − g64‖ ≤ 1e-4 ‖G64‖ for every gradient g, where ‖G64‖ is the norm of all the gradients
-    of the problem together.
+    |J32 − J64| ≤ 1e-4 S, where S is :func:`loss_scale`, and ‖g32 − g64‖ ≤ 1e-4 κ ‖G64‖ for every
+    gradient g, where ‖G64‖ is the norm of all the gradients of the problem together and κ is
+    :func:`output_condition`.
 
-    Why relative to all the gradients: float32 rounds each operation to a relative u = 6e-8 of the
-    terms it combines, not of the result. A saturated unit's gradient is a small result of terms
-    of ordinary size (1 − a² from an a near 1), so its own relative error can reach 1e-3 while its
-    absolute error stays at a few hundred u times the size of the problem's gradients. Over 1500
-    random problems of these shapes and scales the worst was 250 u; 1e-4 is about 1700 u, and
-    100 times below the smallest error a wrong formula makes in the Errata chapter (1e-2)."""
+    Why relative to the problem's scale, not to each result: float32 rounds each operation to a
+    relative u = 6e-8 of the terms it combines, not of the result.
+    - J is a sum of log Σ_k e^{z_k} − z_k: a confident, correct prediction makes it tiny (J = 4e-3
+      or 2e-7 below) out of scores of ordinary size, and its error is u times those scores.
+    - Every gradient is linear in dz_y = (ŷ − y)/m, whose entries carry an error of u (|ŷ| + |y|)/m:
+      relative to dz_y, κ u, which a near-perfect prediction makes large. Within the network, a
+      saturated unit's gradient is a small result of terms of ordinary size (1 − a² from an a near
+      1), so its own relative error can reach 1e-3 while its absolute error stays small against
+      all the gradients together.
+    Measured over 3000 random problems of these shapes and scales (seeded, float32 against
+    float64): the loss at most 2 u S (up to 9e5 u relative to J), the gradients at most 10 κ u ‖G64‖
+    (up to 6e5 u ‖G64‖ without κ: the bound without it failed too, when hypothesis drew such a
+    problem). 1e-4 is about 1700 u, and 100 times below the smallest error a wrong formula makes
+    in the Errata chapter (1e-2)."""
     model, problem32 = case
     problem64 = (*(a.astype(np.float64) for a in problem32[:3]), {k: v.astype(np.float64) for k, v in problem32[3].items()})
     J32, g32 = LOSS[model](*problem32)
     J64, g64 = LOSS[model](*problem64)
-    assert abs(J32 - J64) <= 1e-5 * abs(J64)
-    size = np.sqrt(sum(np.linalg.norm(g) ** 2 for g in g64.values()))
+    assert abs(J32 - J64) <= 1e-4 * loss_scale(model, problem64), (J32, J64)
+    size = output_condition(model, problem64) * np.sqrt(sum(np.linalg.norm(g) ** 2 for g in g64.values()))
     for name, value in g32.items():
         assert value.dtype == np.float32, name
         assert np.linalg.norm(value - g64[name]) <= 1e-4 * size, name
