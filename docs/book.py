@@ -30,6 +30,12 @@ def glue_math(name, math):
     glue(name, Latex(f"${math if isinstance(math, str) else latex(math)}$"), display=False)
 
 
+def glue_text(name, text):
+    """Glue ``text`` as ``name`` for the ``{glue:md}`` role, which sets it as the prose around it
+    (``{glue:text}`` would set it in bold)."""
+    glue(name, Markdown(str(text)), display=False)
+
+
 def glue_sizes(name, sizes):
     """Glue ``{"n_x": 2, "m": 2, ...}`` as ``name`` ("n_x = 2, m = 2, ...", inline math) and each
     size as ``name-key`` ("m = 2")."""
@@ -48,7 +54,7 @@ def glue_brute_force(chapter):
     sizes = bruteforce.SIZES[chapter]
     glue_sizes("bruteforce", sizes)
     glue_sizes("bruteforce-cell", {k: sizes[k] for k in ("n_x", "n_a", "m")})
-    glue("bruteforce-digits", bruteforce.DIGITS, display=False)
+    glue_text("bruteforce-digits", bruteforce.DIGITS)
     glue_math("bruteforce-tolerance", power_of_ten(float(bruteforce.TOLERANCE)))
 
 
