@@ -1,19 +1,82 @@
-"""Helpers the book's pages call: glue derived equations, show verification tables.
+"""Helpers the book's pages call: glue derived equations and values, show verification tables.
 
 Every equation a page shows comes from :mod:`derivations` through :func:`glue_equations`; every
-verification it shows is computed when the page executes, and a failure raises, which fails the
-build (``nb_execution_raise_on_error``).
+size, tolerance or checked identity its prose states is glued from the code that uses it
+(:func:`glue_math`, :func:`glue_sizes`, :func:`power_of_ten`); every verification it shows is
+computed when the page executes, and a failure raises, which fails the build
+(``nb_execution_raise_on_error``). Measured timings are shown and worded (:func:`times_as`), never
+asserted: a busy machine must not fail the build.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from IPython.display import Markdown, Math
+from IPython.display import Latex, Markdown, Math
 from myst_nb import glue
 
 import derivations
 from derivations.notation import latex
 from rnnlstm.problems import random_problem
+
+GRADIENT_CHECK_TOLERANCE = 1e-7  # relative error of a float64 gradient check that passes
+PUBLISHED_FAILS_ABOVE = 1e-2  # an erratum's check must exceed this for some gradient ...
+FLAGGED_ABOVE = 1e-5  # ... and errors above this are shown in bold
+
+
+def glue_math(name, math):
+    """Glue ``math`` (a SymPy expression or equation, or a LaTeX string) as ``name``: the
+    ``{glue:math}`` directive shows it displayed, the ``{glue}`` role inline (in text style,
+    which ``Math``'s ``\\displaystyle`` would not be)."""
+    glue(name, Latex(f"${math if isinstance(math, str) else latex(math)}$"), display=False)
+
+
+def glue_text(name, text):
+    """Glue ``text`` as ``name`` for the ``{glue:md}`` role, which sets it as the prose around it
+    (``{glue:text}`` would set it in bold)."""
+    glue(name, Markdown(str(text)), display=False)
+
+
+def glue_sizes(name, sizes):
+    """Glue ``{"n_x": 2, "m": 2, ...}`` as ``name`` ("n_x = 2, m = 2, ...", inline math) and each
+    size as ``name-key`` ("m = 2")."""
+    for key, value in sizes.items():
+        glue_math(f"{name}-{key}", f"{key} = {value}")
+    glue_math(name, r",\ ".join(f"{key} = {value}" for key, value in sizes.items()))
+
+
+def glue_brute_force(chapter):
+    """Glue what the prose says of :mod:`derivations.bruteforce` for ``chapter`` ("rnn", "lstm"):
+    its sizes as ``bruteforce`` and ``bruteforce-T_x``, ..., the sizes a single cell uses as
+    ``bruteforce-cell``, its digits as ``bruteforce-digits`` (text) and its tolerance as
+    ``bruteforce-tolerance``."""
+    from derivations import bruteforce
+
+    sizes = bruteforce.SIZES[chapter]
+    glue_sizes("bruteforce", sizes)
+    glue_sizes("bruteforce-cell", {k: sizes[k] for k in ("n_x", "n_a", "m")})
+    glue_text("bruteforce-digits", bruteforce.DIGITS)
+    glue_math("bruteforce-tolerance", power_of_ten(float(bruteforce.TOLERANCE)))
+
+
+def power_of_ten(x, digits=1):
+    """LaTeX of a tolerance or a step to ``digits`` significant digits: 1e-12 → ``10^{-12}``,
+    5e-06 → ``5 \\times 10^{-6}``, ``power_of_ten(1.11e-16, 2)`` → ``1.1 \\times 10^{-16}``."""
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    power = f"10^{{{int(exponent)}}}"
+    return power if mantissa == "1" else rf"{mantissa} \times {power}"
+
+
+def times_as(ratio, adjective):
+    """Words for a measured ratio, true whatever it came out as: ``times_as(3.14, "long")`` is
+    "about 3.1 times as long as", ``times_as(3264, "much")`` "about 3,300 times as much as",
+    ``times_as(0.42, "fast")`` "about 0.42 times as fast as", and a ratio within 10 % of 1 is
+    "about as long as"."""
+    if not ratio > 0:
+        raise ValueError(f"ratio must be a positive number, got {ratio!r}")
+    if 1 / 1.1 < ratio < 1.1:
+        return f"about as {adjective} as"
+    rounded = float(f"{ratio:.2g}")  # two significant digits
+    return f"about {rounded:,.0f} times as {adjective} as" if rounded >= 100 else f"about {rounded:g} times as {adjective} as"
 
 
 def glue_equations(prefix):
@@ -62,7 +125,7 @@ def compare(name_pairs, tolerance, what):
     return table(["quantity", what], rows)
 
 
-def relative_errors(errors, tolerance):
+def relative_errors(errors, tolerance=GRADIENT_CHECK_TOLERANCE):
     """Rows of the gradient check's relative errors; raises above ``tolerance``."""
     bad = [k for k, e in errors.items() if not e <= tolerance]
     if bad:
@@ -118,11 +181,12 @@ def glue_errata():
 def measured(as_published, corrected):
     """Relative errors against central differences, ``{gradient: error}`` for the published and
     the corrected version, side by side. Raises unless the published version fails clearly
-    (some error above 1e-2) and the corrected one passes (every error below 1e-7)."""
+    (some error above ``PUBLISHED_FAILS_ABOVE``) and the corrected one passes (every error below
+    ``GRADIENT_CHECK_TOLERANCE``)."""
     worst = max(as_published.values())
-    if not worst > 1e-2:
+    if not worst > PUBLISHED_FAILS_ABOVE:
         raise AssertionError(f"the published version was expected to fail the check, worst error {worst:.1e}")
-    bad = [k for k, e in corrected.items() if not e < 1e-7]
+    bad = [k for k, e in corrected.items() if not e < GRADIENT_CHECK_TOLERANCE]
     if bad:
         raise AssertionError(f"the corrected version fails the check for {bad}")
     return table(
@@ -132,4 +196,4 @@ def measured(as_published, corrected):
 
 
 def _flag(error):
-    return f"**{error:.1e}**" if error > 1e-5 else f"{error:.1e}"
+    return f"**{error:.1e}**" if error > FLAGGED_ABOVE else f"{error:.1e}"
