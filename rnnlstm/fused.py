@@ -38,10 +38,14 @@ functions unsafe to call from several threads at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from . import lstm as _lstm
 from . import rnn as _rnn
+from ._typing import Array, FusedLSTMCaches, FusedRNNCaches, Gradients, Parameters
 from ._validate import Dimensions, check_loss_inputs, check_parameters
 from .activations import softmax
 from .output import output_layer
@@ -49,7 +53,7 @@ from .output import output_layer
 LSTM_ORDER = ("f", "i", "o", "c")  # rows of the stacked weight: the sigmoid gates first
 
 
-def stack_lstm(parameters):
+def stack_lstm(parameters: Parameters) -> tuple[Array, Array]:
     """The stacked gate weight and bias of an LSTM parameter dict.
 
     Parameters
@@ -70,7 +74,7 @@ def stack_lstm(parameters):
     )
 
 
-def unstack_lstm(W, b):
+def unstack_lstm(W: Array, b: Array) -> Gradients:
     """The per-gate dict ``{"Wf": ..., "bf": ..., ...}`` of a stacked weight and bias (copies)."""
     n_a = W.shape[0] // 4
     out = {}
@@ -80,10 +84,10 @@ def unstack_lstm(W, b):
     return out
 
 
-_SCRATCH = {}  # name → the scratch arrays kept between calls, for the last two shapes asked
+_SCRATCH: dict[str, list[Array]] = {}  # name → the scratch arrays kept between calls, for the last two shapes asked
 
 
-def _scratch(name, shape, dtype):
+def _scratch(name: str, shape: tuple[int, ...], dtype: DTypeLike) -> Array:
     """An uninitialized array ``name`` that lives only during the call asking for it, kept for
     the next call that asks for the same name, shape and dtype.
 
@@ -105,18 +109,21 @@ def _scratch(name, shape, dtype):
     return array
 
 
-def _new(name, shape, dtype):
+Allocate = Callable[[str, tuple[int, ...], DTypeLike], Array]  # _scratch or _new
+
+
+def _new(name: str, shape: tuple[int, ...], dtype: DTypeLike) -> Array:
     """A new uninitialized array: for what leaves the call, a result or a cache (``name`` is not
     used; it takes the arguments of :func:`_scratch`, so that a forward pass takes either)."""
     return np.empty(shape, dtype)
 
 
-def _sigmoid_rows(n_a, scale, dtype):
+def _sigmoid_rows(n_a: int, scale: float, dtype: DTypeLike) -> Array:
     """A (4 n_a, 1) column: ``scale`` in the rows of the three σ gates, 1 in the candidate's."""
     return np.where(np.arange(4 * n_a)[:, None] < 3 * n_a, scale, 1.0).astype(dtype)
 
 
-def _rows(x, dtype):
+def _rows(x: Array, dtype: DTypeLike) -> Array:
     """(n, m, T_x) → (T_x · m, n), step t in rows t·m … (t+1)·m, a new array."""
     n, m, T = x.shape
     rows = np.empty((T * m, n), dtype)
@@ -124,12 +131,12 @@ def _rows(x, dtype):
     return rows
 
 
-def _sequence(rows, m):
+def _sequence(rows: Array, m: int) -> Array:
     """(T_x · m, n) → (n, m, T_x): the course's layout, as a view."""
     return rows.reshape(-1, m, rows.shape[1]).transpose(2, 1, 0)
 
 
-def _backward_arguments(model, da, caches, length):
+def _backward_arguments(model: str, da: Array, caches: FusedRNNCaches | FusedLSTMCaches, length: int) -> Array:
     """``da`` as rows, in the array of da_next that the loop completes in place, if it has the
     shape that the caches of ``{model}_forward`` imply; else a clear error."""
     if not isinstance(caches, tuple) or len(caches) != length or not isinstance(caches[-1], int):
@@ -140,7 +147,7 @@ def _backward_arguments(model, da, caches, length):
     return _rows(da, AX.dtype)
 
 
-def _concatenations(new, name, x, a0, dtype):
+def _concatenations(new: Allocate, name: str, x: Array, a0: Array, dtype: DTypeLike) -> Array:
     """Rows t·m … (t+1)·m hold [a⟨t⟩ | x⟨t+1⟩ | 1]: step t+1's concatenation with a 1 appended,
     so that one GEMM with [W | b] gives W concat + b, and one with its transpose gives [dW | db].
     The loop writes a⟨t⟩ into the first n_a columns as it goes; the last block's x is 0. In the
@@ -154,12 +161,12 @@ def _concatenations(new, name, x, a0, dtype):
     return AX
 
 
-def _predictions(A_out, W, b, m):
+def _predictions(A_out: Array, W: Array, b: Array, m: int) -> Array:
     """softmax(W a⟨t⟩ + b) for every step at once, in the course's layout."""
     return _sequence(softmax((A_out @ W.T).T + b).T, m)
 
 
-def _output_layer(A_out, y, W, b, m):
+def _output_layer(A_out: Array, y: Array, W: Array, b: Array, m: int) -> tuple[float, Array, Array, Array]:
     """The output layer on the rows of a⟨1⟩ … a⟨T_x⟩: J, dW, db and da_y (rows, in the array of
     da_next, which the loop completes in place)."""
     J, _, dW, db, da_y = output_layer(_sequence(A_out, m), y, W, b)
@@ -170,7 +177,7 @@ def _output_layer(A_out, y, W, b, m):
 # The RNN
 
 
-def rnn_forward(x, a0, parameters):
+def rnn_forward(x: Array, a0: Array, parameters: Parameters) -> tuple[Array, Array, FusedRNNCaches]:
     """:func:`rnnlstm.rnn_forward`, fast: same arguments, same ``(a, y_pred, caches)``."""
     dims = Dimensions()
     check_parameters(parameters, _rnn.PARAMETER_SHAPES, dims)
@@ -181,7 +188,7 @@ def rnn_forward(x, a0, parameters):
     return _sequence(A[m:], m), _predictions(A[m:], parameters["Wya"], parameters["by"], m), caches
 
 
-def _rnn_forward(x, a0, p, new):
+def _rnn_forward(x: Array, a0: Array, p: Parameters, new: Allocate) -> tuple[Array, FusedRNNCaches]:
     """The forward pass; ``new`` gives the arrays the caches hold (:func:`_new`, or
     :func:`_scratch` when the caches do not leave the call)."""
     (n_a, m), T = a0.shape, x.shape[2]
@@ -200,12 +207,12 @@ def _rnn_forward(x, a0, p, new):
     return AX[:, :n_a], (AX, Wax, Waa, n_a, m)
 
 
-def rnn_backward(da, caches):
+def rnn_backward(da: Array, caches: FusedRNNCaches) -> Gradients:
     """:func:`rnnlstm.rnn_backward`, fast: ``caches`` from :func:`rnn_forward`; same keys."""
     return _rnn_backward(_backward_arguments("rnn", da, caches, 5), caches)
 
 
-def _rnn_backward(da_next, caches):
+def _rnn_backward(da_next: Array, caches: FusedRNNCaches) -> Gradients:
     AX, Wax, Waa, n_a, m = caches
     T, dtype = AX.shape[0] // m - 1, AX.dtype
     dZ = _scratch("rnn.dZ", (T * m, n_a), dtype)
@@ -229,7 +236,7 @@ def _rnn_backward(da_next, caches):
     }
 
 
-def rnn_loss(x, y, a0, parameters):
+def rnn_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:
     """:func:`rnnlstm.rnn_loss`, fast: same arguments, same ``(J, gradients)``."""
     dims = check_loss_inputs(x, y, a0, parameters, _rnn.PARAMETER_SHAPES)
     m = dims["m"]
@@ -242,7 +249,7 @@ def rnn_loss(x, y, a0, parameters):
 # The LSTM
 
 
-def lstm_forward(x, a0, parameters):
+def lstm_forward(x: Array, a0: Array, parameters: Parameters) -> tuple[Array, Array, Array, FusedLSTMCaches]:
     """:func:`rnnlstm.lstm_forward`, fast: same arguments, same ``(a, y, c, caches)``."""
     dims = Dimensions()
     check_parameters(parameters, _lstm.PARAMETER_SHAPES, dims)
@@ -254,7 +261,7 @@ def lstm_forward(x, a0, parameters):
     return _sequence(A[m:], m), y, _sequence(C[m:], m), caches
 
 
-def _lstm_forward(x, a0, p, new):
+def _lstm_forward(x: Array, a0: Array, p: Parameters, new: Allocate) -> tuple[Array, Array, FusedLSTMCaches]:
     """The forward pass; ``new`` gives the arrays the caches hold (:func:`_new`, or
     :func:`_scratch` when the caches do not leave the call)."""
     (n_a, m), T = a0.shape, x.shape[2]
@@ -292,13 +299,13 @@ def _lstm_forward(x, a0, p, new):
     return AX[:, :n_a], C, (AX, C, TC, G, S, W, n_a, m)
 
 
-def lstm_backward(da, caches):
+def lstm_backward(da: Array, caches: FusedLSTMCaches) -> Gradients:
     """:func:`rnnlstm.lstm_backward`, fast: ``caches`` from :func:`lstm_forward`; same keys."""
     dX, da0, dW, db, da_next, dc_next = _lstm_backward(_backward_arguments("lstm", da, caches, 8), caches)
     return _lstm_gradients(dX, da0, dW, db, da_next, dc_next, caches[-1])
 
 
-def _lstm_gradients(dX, da0, dW, db, da_next, dc_next, m):
+def _lstm_gradients(dX: Array, da0: Array, dW: Array, db: Array, da_next: Array, dc_next: Array, m: int) -> Gradients:
     per_gate = unstack_lstm(dW, db)
     return {
         "dx": _sequence(dX, m),
@@ -309,7 +316,7 @@ def _lstm_gradients(dX, da0, dW, db, da_next, dc_next, m):
     }
 
 
-def _lstm_backward(da_next, caches):
+def _lstm_backward(da_next: Array, caches: FusedLSTMCaches) -> tuple[Array, Array, Array, Array, Array, Array]:
     AX, C, TC, G, S, W, n_a, m = caches
     T, dtype = AX.shape[0] // m - 1, AX.dtype
     # σ′(z) = (1 − tanh²(z/2)) / 4 and tanh′(z_c) = 1 − c̃²: with u the stored tanh values, 1 − u²
@@ -348,7 +355,7 @@ def _lstm_backward(da_next, caches):
     return dX, np.ascontiguousarray(carried_a.T), dWb[:, :-1], dWb[:, -1:], da_next, dc_next
 
 
-def lstm_loss(x, y, a0, parameters):
+def lstm_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:
     """:func:`rnnlstm.lstm_loss`, fast: same arguments, same ``(J, gradients)``."""
     dims = check_loss_inputs(x, y, a0, parameters, _lstm.PARAMETER_SHAPES)
     m = dims["m"]
