@@ -144,7 +144,7 @@ def random_lstm(seed=0):
 
 
 def verification_table(rows):
-    """The rows of :func:`rnnlstm.verify.table` as a table; raises if any row failed."""
+    """The rows of :func:`derivations.verify.table` as a table; raises if any row failed."""
     failed = [r.key for r in rows if not r.passed]
     if failed:
         raise AssertionError(f"verification failed for {failed}")

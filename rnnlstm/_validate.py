@@ -4,27 +4,31 @@ the expected shape (with its dimension names) and the actual one."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+
+from ._typing import Array, Parameters
 
 
 # The dtypes computed in: BLAS has no float16 (and e^z overflows it at z = 11.1), nor long double
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-class Dimensions(dict):
+class Dimensions(dict[str, int]):
     """Sizes of the named dimensions (``n_a``, ``m``, ``T_x``, ...), bound by the first array seen;
     a dimension written as a number (the ``1`` of a bias) is that number."""
 
-    def __missing__(self, dim):
+    def __missing__(self, dim: str) -> int:
         if dim.isdigit():
             return int(dim)
         raise KeyError(dim)
 
-    def setdefault(self, dim, size):
+    def setdefault(self, dim: str, size: int) -> int:
         return int(dim) if dim.isdigit() else super().setdefault(dim, size)
 
-    def check(self, name, value, dims):
+    def check(self, name: str, value: object, dims: str) -> Array:
         """Return ``value`` if it is a finite float32 or float64 array of shape ``dims`` (e.g. ``"n_a m"``)."""
         names = dims.split()
         if not isinstance(value, np.ndarray):
@@ -44,48 +48,46 @@ class Dimensions(dict):
             raise ValueError(f"{name} contains NaN or Inf")
         return value
 
-    def _size(self, dim, size):
+    def _size(self, dim: str, size: int) -> int:
         """The size ``dim`` must have, binding it to ``size`` if unknown."""
         if "+" in dim:
             parts = dim.split("+")
             return sum(self[p] for p in parts) if all(p in self for p in parts) else size
         return self.setdefault(dim, size)
 
-    def _bind_sum(self, dim, size):
+    def _bind_sum(self, dim: str, size: int) -> None:
         """For ``n_a+n_x`` with one part known, the other is the rest."""
         unknown = [p for p in dim.split("+") if p not in self]
         if len(unknown) == 1:
             self[unknown[0]] = size - sum(self[p] for p in dim.split("+") if p in self)
 
-    def _expected(self, names):
-        def size(d):
+    def _expected(self, names: list[str]) -> str:
+        def size(d: str) -> str:
             parts = d.split("+")
             return str(sum(self[p] for p in parts)) if all(p in self or p.isdigit() for p in parts) else "?"
 
         return f"({', '.join(n.replace('+', ' + ') for n in names)}) = ({', '.join(size(d) for d in names)})"
 
 
-def check_parameters(parameters, shapes, dims):
+def check_parameters(parameters: object, shapes: Mapping[str, str], dims: Dimensions) -> None:
     """Check a parameter dict against ``{key: "dim dim"}``: no key missing, none unknown."""
     if not isinstance(parameters, dict):
         raise TypeError(f"parameters must be a dict with keys {', '.join(shapes)}, got {type(parameters).__name__}")
     missing = [k for k in shapes if k not in parameters]
     unknown = [k for k in parameters if k not in shapes]
     if missing or unknown:
-        raise ValueError(
-            f"parameters must have exactly the keys {', '.join(shapes)}; "
-            + "; ".join(filter(None, [missing and f"missing {', '.join(missing)}", unknown and f"unknown {', '.join(map(str, unknown))}"]))
-        )
+        found = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unknown {', '.join(map(str, unknown))}"] if unknown else [])
+        raise ValueError(f"parameters must have exactly the keys {', '.join(shapes)}; " + "; ".join(found))
     for key in _checking_order(parameters, shapes):
         dims.check(f'parameters["{key}"]', parameters[key], shapes[key])
 
 
-def _checking_order(parameters, shapes):
+def _checking_order(parameters: dict[str, object], shapes: Mapping[str, str]) -> list[str]:
     """Simple shapes first, those with more named dimensions (a weight before a bias, so that a
     bias is checked against a known n_a), then those with a sum (n_a+n_x), the most common width
     first: one odd gate weight among four is then the one blamed, whichever it is."""
 
-    def width(key):
+    def width(key: str) -> int | None:
         value = parameters[key]
         return value.shape[-1] if isinstance(value, np.ndarray) and value.ndim == 2 else None
 
@@ -95,13 +97,13 @@ def _checking_order(parameters, shapes):
     return simple + sorted(compound, key=lambda k: -votes[width(k)])
 
 
-def check_distribution(name, y):
+def check_distribution(name: str, y: Array) -> None:
     """Each column of ``y`` (one example at one step) must be a distribution: ≥ 0, summing to 1."""
     if (y < 0).any() or not np.allclose(y.sum(axis=0), 1.0, atol=1e-6):
         raise ValueError(f"{name} must hold one-hot (or probability) columns that sum to 1 over n_y")
 
 
-def check_loss_inputs(x, y, a0, parameters, shapes):
+def check_loss_inputs(x: Array, y: Array, a0: Array, parameters: Parameters, shapes: Mapping[str, str]) -> Dimensions:
     """The checks of a full loss: parameters, x, one-hot y and a0, all consistent; the sizes."""
     dims = Dimensions()
     check_parameters(parameters, shapes, dims)
@@ -112,7 +114,7 @@ def check_loss_inputs(x, y, a0, parameters, shapes):
     return dims
 
 
-def cache_entry(cache, length, producer):
+def cache_entry(cache: object, length: int, producer: str) -> tuple[object, ...]:
     """The cache, if it is the tuple of ``length`` that ``producer`` returns."""
     if not isinstance(cache, tuple) or len(cache) != length:
         got = f"a {type(cache).__name__} of {len(cache)}" if isinstance(cache, (tuple, list)) else type(cache).__name__
@@ -120,16 +122,16 @@ def cache_entry(cache, length, producer):
     return cache
 
 
-def check_backward(da, caches, producer, cell_length):
+def check_backward(da: Array, caches: object, producer: str, cell_length: int) -> tuple[list[Any], Array]:
     """A sequence backward's arguments: the caches of ``producer`` (T_x cell caches, each a tuple
-    of ``cell_length``, and x) and a ``da`` with as many steps."""
+    of ``cell_length``, and x) and a ``da`` with as many steps. Returns the cell caches and x."""
     cell_caches, x = cache_entry(caches, 2, producer)
     if not isinstance(cell_caches, list) or not all(isinstance(c, tuple) and len(c) == cell_length for c in cell_caches):
         raise TypeError(
             f"expected the caches returned by {producer}: a list of cell caches (tuples of {cell_length}) and x"
         )
     dims = Dimensions()
-    dims.check("caches[1] (x)", x, "n_x m T_x")
+    x = dims.check("caches[1] (x)", x, "n_x m T_x")
     if len(cell_caches) != dims["T_x"]:
         raise ValueError(f"caches hold {len(cell_caches)} cell caches for x with T_x = {dims['T_x']}")
     dims.check("caches[0][0][0] (a⟨1⟩)", cell_caches[0][0], "n_a m")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._typing import Array
 
 
-def numerical_gradient(f, array, eps=1e-5):
+def numerical_gradient(f: Callable[[], float], array: Array, eps: float = 1e-5) -> NDArray[np.float64]:
     """∂f/∂array by central differences (f(θ + ε) − f(θ − ε)) / 2ε, one entry at a time.
 
     ``f`` takes no argument and reads ``array``, which is perturbed in place and always restored.
@@ -40,7 +45,7 @@ def numerical_gradient(f, array, eps=1e-5):
     return grad
 
 
-def relative_error(analytic, numeric):
+def relative_error(analytic: ArrayLike, numeric: ArrayLike) -> float:
     """‖analytic − numeric‖ / max(‖analytic‖ + ‖numeric‖, tiny): 0 when both vanish."""
     analytic, numeric = np.asarray(analytic, np.float64), np.asarray(numeric, np.float64)
     if analytic.shape != numeric.shape:
@@ -49,7 +54,9 @@ def relative_error(analytic, numeric):
     return float(np.linalg.norm(analytic - numeric) / max(scale, np.finfo(np.float64).tiny))
 
 
-def gradient_check(f, arrays, gradients, eps=1e-5):
+def gradient_check(
+    f: Callable[[], float], arrays: Mapping[str, Array], gradients: Mapping[str, ArrayLike], eps: float = 1e-5
+) -> dict[str, float]:
     """The relative error of each analytic gradient against central differences of ``f``.
 
     Parameters

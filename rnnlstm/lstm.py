@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._typing import Array, Gradients, LSTMCaches, LSTMCellCache, Parameters
 from ._validate import Dimensions, cache_entry, check_backward, check_loss_inputs, check_parameters
 from .activations import sigmoid, softmax
 from .output import output_layer
@@ -22,7 +23,9 @@ PARAMETER_SHAPES = {
 }
 
 
-def lstm_cell_forward(xt, a_prev, c_prev, parameters):
+def lstm_cell_forward(
+    xt: Array, a_prev: Array, c_prev: Array, parameters: Parameters
+) -> tuple[Array, Array, Array, LSTMCellCache]:
     """One LSTM step.
 
     Parameters
@@ -50,7 +53,7 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     return _cell_forward(xt, a_prev, c_prev, parameters)
 
 
-def _cell_forward(xt, a_prev, c_prev, p):
+def _cell_forward(xt: Array, a_prev: Array, c_prev: Array, p: Parameters) -> tuple[Array, Array, Array, LSTMCellCache]:
     concat = np.concatenate([a_prev, xt], axis=0)
     ft = sigmoid(p["Wf"] @ concat + p["bf"])
     it = sigmoid(p["Wi"] @ concat + p["bi"])
@@ -63,7 +66,7 @@ def _cell_forward(xt, a_prev, c_prev, p):
     return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p)
 
 
-def lstm_forward(x, a0, parameters):
+def lstm_forward(x: Array, a0: Array, parameters: Parameters) -> tuple[Array, Array, Array, LSTMCaches]:
     """The forward pass over T_x steps, from c⟨0⟩ = 0.
 
     Parameters
@@ -89,7 +92,7 @@ def lstm_forward(x, a0, parameters):
     return _forward(x, a0, parameters, dims)
 
 
-def _forward(x, a0, parameters, dims):
+def _forward(x: Array, a0: Array, parameters: Parameters, dims: Dimensions) -> tuple[Array, Array, Array, LSTMCaches]:
     n_a, n_y, m, T_x = dims["n_a"], dims["n_y"], dims["m"], dims["T_x"]
     dtype = np.result_type(x, a0, *parameters.values())
     a, c = np.empty((n_a, m, T_x), dtype), np.empty((n_a, m, T_x), dtype)
@@ -103,7 +106,7 @@ def _forward(x, a0, parameters, dims):
     return a, y, c, (caches, x)
 
 
-def lstm_cell_backward(da_next, dc_next, cache):
+def lstm_cell_backward(da_next: Array, dc_next: Array, cache: LSTMCellCache) -> Gradients:
     """Gradients through one cell, given da⟨t⟩ and dc⟨t⟩ from above.
 
     Parameters
@@ -131,7 +134,7 @@ def lstm_cell_backward(da_next, dc_next, cache):
     return _cell_backward(da_next, dc_next, cache)
 
 
-def _cell_backward(da_next, dc_next, cache):
+def _cell_backward(da_next: Array, dc_next: Array, cache: LSTMCellCache) -> Gradients:
     a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
     tanh_c = np.tanh(c_next)
     dot = da_next * tanh_c
@@ -148,20 +151,20 @@ def _cell_backward(da_next, dc_next, cache):
     return {**g, **_linear_backward(g, cache)}
 
 
-def _linear_backward(dz, cache):
+def _linear_backward(dz: Gradients, cache: LSTMCellCache) -> Gradients:
     """Through the four linear maps z_g = W_g concat + b_g, given ``dz["dzf"]``, ... ``dz["dzo"]``."""
     a_prev, xt, p = cache[2], cache[8], cache[9]
     n_a = a_prev.shape[0]
     concat = np.concatenate([a_prev, xt], axis=0)
-    dconcat = sum(p["W" + gate].T @ dz["dz" + gate] for gate in "fico")
-    grads = {"dconcat": dconcat, "da_prev": dconcat[:n_a], "dxt": dconcat[n_a:]}
+    dconcat = p["Wf"].T @ dz["dzf"] + p["Wi"].T @ dz["dzi"] + p["Wc"].T @ dz["dzc"] + p["Wo"].T @ dz["dzo"]
+    grads: Gradients = {"dconcat": dconcat, "da_prev": dconcat[:n_a], "dxt": dconcat[n_a:]}
     for gate in "fico":
         grads["dW" + gate] = dz["dz" + gate] @ concat.T
         grads["db" + gate] = dz["dz" + gate].sum(axis=1, keepdims=True)
     return grads
 
 
-def lstm_backward(da, caches):
+def lstm_backward(da: Array, caches: LSTMCaches) -> Gradients:
     """Backpropagation through time, carrying both da and dc back one step at a time.
 
     Parameters
@@ -184,7 +187,7 @@ def lstm_backward(da, caches):
     return _backward(da, cell_caches, x)
 
 
-def _backward(da, cell_caches, x):
+def _backward(da: Array, cell_caches: list[LSTMCellCache], x: Array) -> Gradients:
     p = cell_caches[0][9]
     grads = {k: np.zeros_like(p[k[1:]]) for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")}
     dx = np.empty_like(x, dtype=np.result_type(x, da))
@@ -202,7 +205,7 @@ def _backward(da, cell_caches, x):
     return {"dx": dx, "da0": da_prev, **grads, "da_next": da_total, "dc_next": dc_total}
 
 
-def lstm_loss(x, y, a0, parameters):
+def lstm_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:
     """The cross-entropy J = −(1/m) Σ_t Σ_i Σ_k y log ŷ of the LSTM and all its gradients.
 
     Parameters

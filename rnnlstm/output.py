@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._typing import Array
 from .activations import log_softmax
 
 
-def output_layer(a, y, W, b):
+def output_layer(a: Array, y: Array, W: Array, b: Array) -> tuple[float, Array, Array, Array, Array]:
     """J = −(1/m) Σ_t Σ_i Σ_k y log ŷ with ŷ⟨t⟩ = softmax(W a⟨t⟩ + b), and its gradients.
 
     Parameters

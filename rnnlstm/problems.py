@@ -1,17 +1,27 @@
-"""Random problems for the tests, the book, the verification and the benchmarks.
-
-Kept apart from :mod:`rnnlstm.verify`, which imports SymPy: the benchmarks measure memory, and
-the import of SymPy alone would hide the peaks.
-"""
+"""Random problems for the tests, the book, the verification and the benchmarks."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from . import lstm as _lstm
+from ._typing import Array, Parameters
 
 
-def random_problem(model, n_x, n_a, n_y, m, T_x, seed=0, dtype=np.float64, scale=1.0):
+def random_problem(
+    model: Literal["rnn", "lstm"],
+    n_x: int,
+    n_a: int,
+    n_y: int,
+    m: int,
+    T_x: int,
+    seed: int = 0,
+    dtype: DTypeLike = np.float64,
+    scale: float = 1.0,
+) -> tuple[Array, Array, Array, Parameters]:
     """Parameters, inputs ``x`` (n_x, m, T_x), one-hot targets ``y`` (n_y, m, T_x) and ``a0``.
 
     Weights are standard normal times ``scale`` (the RNN's recurrent W_aa and the LSTM's gate

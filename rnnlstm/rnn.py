@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._typing import Array, Gradients, Parameters, RNNCaches, RNNCellCache
 from ._validate import Dimensions, cache_entry, check_backward, check_loss_inputs, check_parameters
 from .activations import softmax
 from .output import output_layer
@@ -16,7 +17,7 @@ from .output import output_layer
 PARAMETER_SHAPES = {"Wax": "n_a n_x", "Waa": "n_a n_a", "Wya": "n_y n_a", "ba": "n_a 1", "by": "n_y 1"}
 
 
-def rnn_cell_forward(xt, a_prev, parameters):
+def rnn_cell_forward(xt: Array, a_prev: Array, parameters: Parameters) -> tuple[Array, Array, RNNCellCache]:
     """One step: a⟨t⟩ = tanh(W_aa a⟨t−1⟩ + W_ax x⟨t⟩ + b_a), ŷ⟨t⟩ = softmax(W_ya a⟨t⟩ + b_y).
 
     Parameters
@@ -43,7 +44,7 @@ def rnn_cell_forward(xt, a_prev, parameters):
     return _cell_forward(xt, a_prev, parameters)
 
 
-def _cell_forward(xt, a_prev, p):
+def _cell_forward(xt: Array, a_prev: Array, p: Parameters) -> tuple[Array, Array, RNNCellCache]:
     z = p["Waa"] @ a_prev + p["Wax"] @ xt + p["ba"]
     a_next = np.tanh(z)
     zy = p["Wya"] @ a_next + p["by"]
@@ -51,7 +52,7 @@ def _cell_forward(xt, a_prev, p):
     return a_next, yt_pred, (a_next, a_prev, xt, p)
 
 
-def rnn_forward(x, a0, parameters):
+def rnn_forward(x: Array, a0: Array, parameters: Parameters) -> tuple[Array, Array, RNNCaches]:
     """The forward pass over T_x steps.
 
     Parameters
@@ -77,7 +78,7 @@ def rnn_forward(x, a0, parameters):
     return _forward(x, a0, parameters, dims)
 
 
-def _forward(x, a0, parameters, dims):
+def _forward(x: Array, a0: Array, parameters: Parameters, dims: Dimensions) -> tuple[Array, Array, RNNCaches]:
     n_a, n_y, m, T_x = dims["n_a"], dims["n_y"], dims["m"], dims["T_x"]
     dtype = np.result_type(x, a0, *parameters.values())
     a = np.empty((n_a, m, T_x), dtype)
@@ -91,7 +92,7 @@ def _forward(x, a0, parameters, dims):
     return a, y_pred, (caches, x)
 
 
-def rnn_cell_backward(da_next, cache):
+def rnn_cell_backward(da_next: Array, cache: RNNCellCache) -> Gradients:
     """Gradients through one cell, given da⟨t⟩ = ∂J/∂a⟨t⟩ from above.
 
     Parameters
@@ -113,14 +114,14 @@ def rnn_cell_backward(da_next, cache):
     return _cell_backward(da_next, cache)
 
 
-def _cell_backward(da_next, cache):
+def _cell_backward(da_next: Array, cache: RNNCellCache) -> Gradients:
     a_next = cache[0]
     tanh_prime = 1 - a_next**2
     dz = da_next * tanh_prime
     return {"tanh_prime": tanh_prime, "dz": dz, **_linear_backward(dz, cache)}
 
 
-def _linear_backward(dz, cache):
+def _linear_backward(dz: Array, cache: RNNCellCache) -> Gradients:
     """Through the linear map z⟨t⟩ = W_aa a⟨t−1⟩ + W_ax x⟨t⟩ + b_a, given dz⟨t⟩."""
     _, a_prev, xt, p = cache
     return {
@@ -132,7 +133,7 @@ def _linear_backward(dz, cache):
     }
 
 
-def rnn_backward(da, caches):
+def rnn_backward(da: Array, caches: RNNCaches) -> Gradients:
     """Backpropagation through time, given the gradient every a⟨t⟩ receives from outside.
 
     Parameters
@@ -153,7 +154,7 @@ def rnn_backward(da, caches):
     return _backward(da, cell_caches, x)
 
 
-def _backward(da, cell_caches, x):
+def _backward(da: Array, cell_caches: list[RNNCellCache], x: Array) -> Gradients:
     p = cell_caches[0][3]
     grads = {k: np.zeros_like(p[k[1:]]) for k in ("dWax", "dWaa", "dba")}
     dx = np.empty_like(x, dtype=np.result_type(x, da))
@@ -169,7 +170,7 @@ def _backward(da, cell_caches, x):
     return {"dx": dx, "da0": da_prev, **grads, "da_next": da_total}
 
 
-def rnn_loss(x, y, a0, parameters):
+def rnn_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:
     """The cross-entropy J = −(1/m) Σ_t Σ_i Σ_k y log ŷ and all its gradients.
 
     Parameters

@@ -82,19 +82,63 @@ def test_stacking_round_trips_and_puts_the_sigmoid_gates_first():
 
 @pytest.mark.parametrize("model", MODELS)
 def test_a_later_call_leaves_earlier_caches_and_results_intact(model):
-    """The backward scratch arrays are reused between calls; caches and results never are."""
-    x, _, a0, p = random_problem(model, 3, 4, 2, 3, 5, seed=4)
+    """The scratch arrays are reused between calls; caches and results never are."""
+    x, y, a0, p = random_problem(model, 3, 4, 2, 3, 5, seed=4)
     first = fast(model, "forward")(x, a0, p)
     da = np.random.default_rng(5).normal(size=first[0].shape)
     grads = fast(model, "backward")(da, first[-1])
-    snapshot = copy.deepcopy((first, grads))
-    x2, _, a02, p2 = random_problem(model, 3, 4, 2, 3, 5, seed=6)
+    loss = fast(model, "loss")(x, y, a0, p)
+    snapshot = copy.deepcopy((first, grads, loss))
+    x2, y2, a02, p2 = random_problem(model, 3, 4, 2, 3, 5, seed=6)
     second = fast(model, "forward")(x2, a02, p2)
     fast(model, "backward")(2 * da, second[-1])
+    fast(model, "loss")(x2, y2, a02, p2)
     for ours, theirs in zip(first[:-1], snapshot[0][:-1]):
         np.testing.assert_array_equal(ours, theirs)
     assert_close(grads, snapshot[1], 0, 0)
+    assert_close(loss[1], snapshot[2][1], 0, 0)
     assert_close(fast(model, "backward")(da, first[-1]), grads, 0, 0)
+
+
+def arrays_in(value):
+    """Every ndarray in a result or a cache, however nested in tuples, lists and dicts."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else ()
+    return [a for item in items for a in arrays_in(item)]
+
+
+def calls(model):
+    """Forward, backward and loss, each twice (the second reuses the kept arrays): what they returned."""
+    x, y, a0, p = random_problem(model, 3, 4, 2, 3, 5, seed=4)
+    out = []
+    for _ in range(2):
+        forward = fast(model, "forward")(x, a0, p)
+        da = np.ones_like(forward[0])
+        out += [forward, fast(model, "backward")(da, forward[-1]), fast(model, "loss")(x, y, a0, p)]
+    return out
+
+
+def kept_scratch():
+    return [a for arrays in fused._SCRATCH.values() for a in arrays]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_nothing_returned_or_cached_lives_in_a_kept_scratch_array(model):
+    """The ownership rule that makes the reuse safe: a scratch array never leaves its call."""
+    returned = arrays_in(calls(model))
+    kept = kept_scratch()
+    assert returned and kept
+    for a in returned:
+        assert not any(np.shares_memory(a, k) for k in kept), a.shape
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_call_of_a_size_seen_before_reuses_the_scratch_arrays(model):
+    calls(model)
+    before = {id(a) for a in kept_scratch()}
+    calls(model)
+    assert {id(a) for a in kept_scratch()} == before
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -1,4 +1,4 @@
-"""``rnnlstm.verify``: the four-way table of every derived gradient, and the step sweep."""
+"""``derivations.verify``: the four-way table of every derived gradient, and the step sweep."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from conftest import ROOT
 
 import derivations
 import rnnlstm
-from rnnlstm import rnn, verify
+from derivations import verify
+from rnnlstm import rnn
 from rnnlstm.problems import random_problem
 
 
@@ -81,7 +82,7 @@ def test_the_step_sweep_has_the_shape_of_a_correct_gradient(model):
 
 
 def test_the_command_prints_both_tables_and_exits_zero():
-    result = subprocess.run([sys.executable, "-m", "rnnlstm.verify"], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-m", "derivations.verify"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     for key in (k for k in derivations.results() if ".forward." not in k):
         line = next(line for line in result.stdout.splitlines() if line.startswith(key + " "))

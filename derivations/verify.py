@@ -1,4 +1,4 @@
-"""Every derived gradient, checked four ways: ``python -m rnnlstm.verify``.
+"""Every derived gradient, checked four ways: ``python -m derivations.verify``.
 
 For each model, one row per derived partial derivative (the ``CELL``, ``OUTPUT`` and ``BPTT``
 results of :mod:`derivations`), on one random problem in float64 where each quantity is compared
@@ -29,14 +29,13 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-import derivations
-from derivations import bruteforce
-from derivations.output import cross_entropy
+from rnnlstm import lstm, rnn
+from rnnlstm.gradcheck import numerical_gradient, relative_error
+from rnnlstm.output import output_layer
+from rnnlstm.problems import random_problem
 
-from . import lstm, rnn
-from .gradcheck import numerical_gradient, relative_error
-from .output import output_layer
-from .problems import random_problem
+from . import CHAPTERS, bruteforce, results
+from .output import cross_entropy
 
 MODELS = {"rnn": rnn, "lstm": lstm}
 SIZES = {"n_x": 3, "n_a": 4, "n_y": 3, "m": 3, "T_x": 3}
@@ -49,13 +48,13 @@ def _steps(array):
 
 def _keys(model):
     """The keys of every derived partial derivative of ``model``, in the book's order."""
-    return [k for k in derivations.results(model) if ".forward." not in k]
+    return [k for k in results(model) if ".forward." not in k]
 
 
 def numpy_values(model, problem):
     """Every derived quantity as :mod:`rnnlstm` computes it: key → list of arrays, one per step
     (one in all for a total over the steps)."""
-    lib, ch = MODELS[model], derivations.CHAPTERS[model]
+    lib, ch = MODELS[model], CHAPTERS[model]
     x, y, a0, parameters = problem
     forward = getattr(lib, f"{model}_forward")(x, a0, parameters)
     a, caches = forward[0], forward[-1]
@@ -75,7 +74,7 @@ def numpy_values(model, problem):
 
 def derived_values(model, problem):
     """Every derived quantity from the derived equations, evaluated in float64 step by step."""
-    ch = derivations.CHAPTERS[model]
+    ch = CHAPTERS[model]
     x, y, a0, parameters = problem
     res = ch.loss_gradients(_steps(x), _steps(y), a0, parameters)
     values = {}
@@ -95,7 +94,7 @@ def _numpy_function(f):
 
 def finite_difference_values(model, problem, eps=1e-6):
     """Every derived quantity by central differences of the loss of the forward definitions."""
-    ch = derivations.CHAPTERS[model]
+    ch = CHAPTERS[model]
     x, y, a0, P = problem
     xs, ys = _steps(x), _steps(y)
     clean = ch.forward(xs, a0, P)
@@ -160,7 +159,7 @@ def torch_values(model, problem):
         import torch
     except ImportError:
         return None
-    ch = derivations.CHAPTERS[model]
+    ch = CHAPTERS[model]
     x, y, a0, P = problem
     T = x.shape[2]
     leaf = lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)  # noqa: E731
@@ -314,7 +313,7 @@ def format_table(rows):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m rnnlstm.verify", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m derivations.verify", description=__doc__.split("\n")[0])
     parser.add_argument("--no-exact", action="store_true", help="skip the brute-force checks (about 20 s)")
     args = parser.parse_args(argv)
     start = time.perf_counter()

@@ -1,0 +1,25 @@
+"""The types in the hints of the public API (aliases: the functions take and return plain
+numpy arrays, dicts and tuples)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array: TypeAlias = NDArray[np.floating]  # float32 or float64: other dtypes are refused at run time
+# NDArray[Any], not Array: a dict is invariant in its values, so a user's dict of float64 arrays
+# is no dict of floating arrays to a type checker
+Parameters: TypeAlias = dict[str, NDArray[Any]]
+Gradients: TypeAlias = dict[str, Array]
+
+RNNCellCache: TypeAlias = tuple[Array, Array, Array, Parameters]  # a_next, a_prev, xt, parameters
+RNNCaches: TypeAlias = tuple[list[RNNCellCache], Array]  # the cell caches, x
+# a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters
+LSTMCellCache: TypeAlias = tuple[Array, Array, Array, Array, Array, Array, Array, Array, Array, Parameters]
+LSTMCaches: TypeAlias = tuple[list[LSTMCellCache], Array]
+
+# rnnlstm.fused's own caches, not interchangeable with the readable functions'
+FusedRNNCaches: TypeAlias = tuple[Array, Array, Array, int, int]  # AX, Wax, Waa, n_a, m
+FusedLSTMCaches: TypeAlias = tuple[Array, Array, Array, Array, Array, Array, int, int]  # AX, C, TC, G, S, W, n_a, m
