@@ -17,13 +17,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+import rnnlstm  # noqa: E402
+
 # The pages' kernels import derivations/ and rnnlstm/ from this checkout, whatever is installed.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 project = "rnnlstm"
 author = "the rnnlstm authors"
 copyright = "2026, the rnnlstm authors"
-release = "0.1.0"
+release = version = rnnlstm.__version__
 
 extensions = [
     "myst_nb",
@@ -75,6 +77,10 @@ html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": False,
     "use_fullscreen_button": False,
+    "extra_footer": (
+        "The code is under the MIT licence; the book's text and figures are under "
+        '<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>.'
+    ),
 }
 html_static_path: list[str] = []
 html_last_updated_fmt = None

@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT, sphinx_build
 
 import derivations
+import rnnlstm
 
 pytestmark = pytest.mark.docs
 
@@ -68,6 +69,20 @@ def test_no_page_refers_to_another_host(built_site):
             assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", tag), f"{path.name}: {tag}"
     assert (built_site / "_static/mathjax/tex-chtml.js").exists()
     assert any((built_site / "_static/mathjax/output/chtml/fonts/woff-v2").glob("*.woff"))
+
+
+CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_every_page_has_the_licences_in_its_footer_and_the_version_is_the_packages(built_site):
+    for page in PAGES:
+        footer = re.search(r'<div class="extra_footer">(.*?)</div>', html(built_site, page), re.S)
+        assert footer, f"{page}: no footer text"
+        assert "code is under the MIT licence" in footer.group(1), page
+        assert "text and figures are under" in footer.group(1), page
+        assert f'<a href="{CC_BY}">CC BY 4.0</a>' in footer.group(1), page
+    options = (built_site / "_static/documentation_options.js").read_text()
+    assert f"VERSION: '{rnnlstm.__version__}'" in options
 
 
 def _copy_checkout(tmp_path):
