@@ -2,14 +2,14 @@
 
 Three promises are kept here:
 - strict: notebook errors fail the build, and so does a failed verification inside one;
-- fresh: executed outputs are cached, but the cache is cleared whenever the sources of
-  ``derivations/``, ``rnnlstm/`` or the book's own helpers change, and every page depends on them;
+- fresh: executed outputs are cached, and each page's notebook carries a digest of the sources its
+  code uses (bookbuild.py), so a page executes again exactly when one of them changed; the build
+  writes only into a cache folder it made, or a new or empty one;
 - offline: MathJax is served from the site itself (installed from npm at set-up, never committed).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -17,13 +17,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+import bookbuild  # noqa: E402
+import rnnlstm  # noqa: E402
+
 # The pages' kernels import derivations/ and rnnlstm/ from this checkout, whatever is installed.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 project = "rnnlstm"
 author = "the rnnlstm authors"
 copyright = "2026, the rnnlstm authors"
-release = "0.1.0"
+release = version = rnnlstm.__version__
 
 extensions = [
     "myst_nb",
@@ -43,8 +46,10 @@ nitpick_ignore_regex = [("py:class", r"(?!rnnlstm\.).*")]
 # Notebooks: MyST Markdown, executed at build time, cached between builds.
 CACHE = Path(os.environ.get("RNNLSTM_CACHE", ROOT / ".cache" / "jupyter_cache")).resolve()
 nb_execution_mode = os.environ.get("RNNLSTM_EXECUTION_MODE", "cache")
-# Brute-force results live in the execution cache, cleared with it: each is computed once a build
-os.environ["RNNLSTM_BRUTEFORCE_CACHE"] = str(CACHE / "bruteforce")
+# Brute-force results live in the execution cache, in a folder of this version of derivations/.
+BRUTEFORCE = CACHE / "bruteforce"
+DERIVATIONS = bookbuild.digest(bookbuild.package_files("derivations"))
+os.environ["RNNLSTM_BRUTEFORCE_CACHE"] = str(BRUTEFORCE / DERIVATIONS)
 nb_execution_cache_path = str(CACHE)
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -75,41 +80,56 @@ html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": False,
     "use_fullscreen_button": False,
+    "extra_footer": (
+        "The code is under the MIT licence; the book's text and figures are under "
+        '<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>.'
+    ),
 }
 html_static_path: list[str] = []
 html_last_updated_fmt = None
 
-# Sources whose change must re-execute every page.
-LIBRARY = sorted(
-    [*ROOT.glob("derivations/**/*.py"), *ROOT.glob("derivations/generated/*.json"),
-     *ROOT.glob("rnnlstm/**/*.py"), *ROOT.glob("docs/*.py")]
-)  # fmt: skip
+DIGEST_CELL = """
+
+```{{code-cell}} ipython3
+:tags: [remove-cell]
+# The sources this page's code uses have the digest {digest} (conf.py: a change executes it again)
+```
+"""
 
 
-def library_digest() -> str:
-    h = hashlib.sha256()
-    for path in LIBRARY:
-        h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def _tie_cache_to_library(app):
-    """Clear the execution cache when the library changed; create it before any worker forks."""
+def _own_the_cache(app):
+    """Take the execution cache (refusing a folder the build did not make), create its tables before
+    any worker forks, and delete brute-force results of other versions of derivations/."""
     from jupyter_cache import get_cache
+    from sphinx.errors import ConfigError
 
-    stamp = CACHE / "library.sha256"
-    digest = library_digest()
-    if CACHE.exists() and (not stamp.exists() or stamp.read_text() != digest):
-        shutil.rmtree(CACHE)
-    cache = get_cache(CACHE)
-    cache.list_cache_records()  # creates the SQLite tables now, not in parallel workers
-    stamp.write_text(digest)
+    try:
+        bookbuild.own_cache(CACHE)
+    except ValueError as refused:
+        raise ConfigError(str(refused)) from None  # the user's setting, not a bug to report
+    get_cache(CACHE).list_cache_records()  # creates the SQLite tables now, not in parallel workers
+    for stale in BRUTEFORCE.glob("*"):
+        if stale.is_dir() and stale.name != DERIVATIONS:
+            shutil.rmtree(stale)
 
 
-def _depend_on_library(app, docname, source):
-    if app.env.doc2path(docname).suffix == ".md":
-        for path in LIBRARY:
-            app.env.note_dependency(str(path))
+def _tie_page_to_its_sources(app, docname, source):
+    """Make the page's notebook carry the digest of the sources its code cells use, so that
+    jupyter-cache's key (a hash of the code cells) changes with them, and re-read the page when one
+    of them changes."""
+    from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
+
+    path = Path(app.env.doc2path(docname))
+    if path.suffix != ".md" or not is_myst_markdown_notebook(source[0]):
+        return
+    notebook = read_myst_markdown_notebook(source[0], path=path)
+    cells = [c.source for c in notebook.cells if c.cell_type == "code"]
+    if not cells:
+        return
+    sources = bookbuild.page_sources(cells, path)
+    for file in sources:
+        app.env.note_dependency(str(file))
+    source[0] += DIGEST_CELL.format(digest=bookbuild.digest(sources))
 
 
 # MathJax 3 from the npm package, copied into the site: no page loads anything from elsewhere.
@@ -142,7 +162,7 @@ def _copy_mathjax(app, exception):
 
 def setup(app):
     app.connect("builder-inited", _require_mathjax)
-    app.connect("builder-inited", _tie_cache_to_library)
-    app.connect("source-read", _depend_on_library)
+    app.connect("builder-inited", _own_the_cache)
+    app.connect("source-read", _tie_page_to_its_sources)
     app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, sphinx_build
 
+import bookbuild
 import derivations
+import rnnlstm
 
 pytestmark = pytest.mark.docs
 
@@ -70,19 +72,114 @@ def test_no_page_refers_to_another_host(built_site):
     assert any((built_site / "_static/mathjax/output/chtml/fonts/woff-v2").glob("*.woff"))
 
 
+CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_every_page_has_the_licences_in_its_footer_and_the_version_is_the_packages(built_site):
+    for page in PAGES:
+        footer = re.search(r'<div class="extra_footer">(.*?)</div>', html(built_site, page), re.S)
+        assert footer, f"{page}: no footer text"
+        assert "code is under the MIT licence" in footer.group(1), page
+        assert "text and figures are under" in footer.group(1), page
+        assert f'<a href="{CC_BY}">CC BY 4.0</a>' in footer.group(1), page
+    options = (built_site / "_static/documentation_options.js").read_text()
+    assert f"VERSION: '{rnnlstm.__version__}'" in options
+
+
+def test_a_cache_folder_the_build_did_not_make_is_left_alone(tmp_path):
+    folder = tmp_path / "my-folder"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    result = sphinx_build(ROOT, tmp_path / "html", folder)
+    assert result.returncode != 0
+    message = " ".join((result.stdout + result.stderr).split())
+    assert f"RNNLSTM_CACHE names {folder}, a folder that is not empty" in message, message[-3000:]
+    assert "Set RNNLSTM_CACHE to a new or empty folder" in message
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    assert (folder / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("exists", [False, True], ids=["new", "empty"])
+def test_a_new_or_empty_folder_becomes_the_cache_and_stays_the_builds(tmp_path, exists):
+    folder = tmp_path / "cache"
+    if exists:
+        folder.mkdir()
+    bookbuild.own_cache(folder)
+    (folder / "global.db").write_text("what the build writes")
+    bookbuild.own_cache(folder)  # the folder it made, no longer empty: taken again
+    assert (folder / "global.db").read_text() == "what the build writes"
+
+
+def sources(*cells, page="rnn-forward.md"):
+    """The checkout's files that a page with these code cells depends on, relative to the root."""
+    return {str(p.relative_to(ROOT)) for p in bookbuild.page_sources(list(cells), ROOT / "docs" / page)}
+
+
+EVERY_SOURCE = {str(p.relative_to(ROOT)) for p in bookbuild.every_source()}
+
+
+def test_a_page_depends_on_the_modules_its_code_imports_and_theirs():
+    fused = sources("%config InlineBackend.figure_formats = ['svg']", "from rnnlstm import fused")
+    assert {"rnnlstm/fused.py", "rnnlstm/__init__.py", "rnnlstm/lstm.py", "rnnlstm/_validate.py"} <= fused
+    assert not any(p.startswith("derivations/") for p in fused)
+    assert "rnnlstm/fused.py" not in sources("import rnnlstm")
+    helper = sources("def f():\n    from book import table")  # an import inside a function counts
+    assert {"docs/book.py", "derivations/notation.py"} <= helper and "docs/errata.py" not in helper
+    # bruteforce imports derivations.{chapter} by a computed name: it depends on the whole package
+    package = {str(p.relative_to(ROOT)) for p in bookbuild.package_files("derivations")}
+    assert package <= sources("from derivations import bruteforce")
+    assert not any(p.endswith(".json") for p in sources("import derivations"))
+
+
+@pytest.mark.parametrize(
+    "cell, needed",
+    [
+        ("x = (", EVERY_SOURCE),  # does not parse
+        ("%run helper.py", EVERY_SOURCE),  # a magic that runs a file
+        ("!python -c 'import rnnlstm.fused'", EVERY_SOURCE),
+        ("import importlib\nimportlib.import_module(name)", EVERY_SOURCE),  # a computed name
+        ("from importlib import import_module\nimport_module(f'rnnlstm.{name}')", {"rnnlstm/fused.py"}),
+        ("__import__('rnnlstm.fused')", {"rnnlstm/fused.py"}),
+        ("from unittest import mock\nmock.patch('rnnlstm.fused.softmax')", {"rnnlstm/fused.py"}),
+        ("open('../rnnlstm/fused.py').read()", {"rnnlstm/fused.py"}),  # a file read by its path
+        ("print(open('../derivations/generated/rnn.json').read())", {"derivations/generated/rnn.json"}),
+    ],
+)
+def test_when_the_code_leaves_a_doubt_the_page_depends_on_more(cell, needed):
+    assert needed <= sources(cell)
+
+
 def _copy_checkout(tmp_path):
     copy = tmp_path / "checkout"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", "_build", ".cache", ".git", "__pycache__", "*.egg-info"))
     return copy
 
 
+def executions(cache):
+    """The executions jupyter-cache holds: {(page, record id, time), ...}."""
+    from jupyter_cache import get_cache
+
+    return {(Path(r.uri).stem, r.pk, r.created) for r in get_cache(cache).list_cache_records()}
+
+
+def outputs(cache, page):
+    """The text outputs of ``page``'s newest execution in the cache."""
+    from jupyter_cache import get_cache
+
+    c = get_cache(cache)
+    pk = max(r.pk for r in c.list_cache_records() if Path(r.uri).stem == page)
+    cells = c.get_cache_bundle(pk).nb.cells
+    return "".join(output.get("text", "") for cell in cells for output in cell.get("outputs", []))
+
+
 def test_changing_the_derivations_reexecutes_the_pages(tmp_path):
-    """A stale cache would keep the old equations; the digest in conf.py must clear it."""
+    """A stale cache would keep the old equations; the digest of a page's sources must change its key."""
     copy = _copy_checkout(tmp_path)
     out, cache = tmp_path / "html", tmp_path / "cache"
     first = sphinx_build(copy, out, cache, "-j", "auto")  # a fresh cache, created before the workers fork
     assert first.returncode == 0, first.stderr[-4000:]
     assert r"\odot" in equation(out, "rnn-cell-backward", "rnn-cell-dz")
+    [old_results] = (cache / "bruteforce").iterdir()
 
     notation = copy / "derivations" / "notation.py"
     notation.write_text(notation.read_text().replace(r'r" \odot "', r'r" \circ "'))
@@ -90,6 +187,32 @@ def test_changing_the_derivations_reexecutes_the_pages(tmp_path):
     assert second.returncode == 0, second.stderr[-4000:]
     dz = equation(out, "rnn-cell-backward", "rnn-cell-dz")
     assert r"\circ" in dz and r"\odot" not in dz, "the page kept the output of the old derivations"
+    # the brute-force results of the old derivations are gone, the new ones in a folder of their own
+    [new_results] = (cache / "bruteforce").iterdir()
+    assert new_results.name != old_results.name and any(new_results.glob("*.json"))
+
+
+def test_changing_the_fused_path_reexecutes_only_the_pages_that_import_it(tmp_path):
+    copy = _copy_checkout(tmp_path)
+    out, cache = tmp_path / "html", tmp_path / "cache"
+    first = sphinx_build(copy, out, cache, "-j", "auto")
+    assert first.returncode == 0, first.stderr[-4000:]
+    before = executions(cache)
+    again = sphinx_build(copy, out, cache, "-j", "auto")
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert executions(cache) == before, "a rebuild with no change executed pages again"
+
+    fused = copy / "rnnlstm" / "fused.py"
+    fused.write_text(fused.read_text() + '\nprint("the edited fused path")\n')
+    second = sphinx_build(copy, out, cache, "-j", "auto")
+    assert second.returncode == 0, second.stderr[-4000:]
+    executed = {page for page, *_ in executions(cache) - before}
+    imports = re.compile(r"^from rnnlstm import .*\bfused\b|^import rnnlstm\.fused", re.M)
+    importing = {p.stem for p in (copy / "docs").glob("*.md") if imports.search(p.read_text())}
+    assert importing and importing <= executed, f"{importing - executed} kept the old code's output"
+    for page in executed:
+        assert "the edited fused path" in outputs(cache, page), f"{page} does not import it, yet ran"
+    assert len(executed) < len({page for page, *_ in before})
 
 
 def test_a_failed_verification_fails_the_build(tmp_path):
