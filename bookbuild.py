@@ -22,6 +22,7 @@ DOCS = ROOT / "docs"
 SEARCH_PATH = (DOCS, ROOT)
 PACKAGES = ("derivations", "rnnlstm")
 MARKER = "made-by-the-rnnlstm-book-build"
+EARLIER_MARKER = "library.sha256"  # the stamp this build wrote before it had MARKER: a cache of an older checkout
 DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 IMPORT_CALLS = {"import_module", "__import__"}
 MAGIC_CALLS = {"run_line_magic", "run_cell_magic", "system", "getoutput"}  # what IPython's magics become
@@ -33,7 +34,8 @@ def own_cache(folder: Path) -> None:
     or empty; refuse a folder that holds anything else, since the build writes and deletes in it."""
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"RNNLSTM_CACHE names {folder}, which is a file, not a folder")
-    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
+    made_here = (folder / MARKER).exists() or (folder / EARLIER_MARKER).exists()
+    if folder.exists() and any(folder.iterdir()) and not made_here:
         raise ValueError(
             f"RNNLSTM_CACHE names {folder}, a folder that is not empty and that the book's build did "
             "not make; the build writes into its cache and deletes stale results there, so it leaves "

@@ -110,6 +110,15 @@ def test_a_new_or_empty_folder_becomes_the_cache_and_stays_the_builds(tmp_path, 
     assert (folder / "global.db").read_text() == "what the build writes"
 
 
+def test_the_cache_of_an_older_checkout_is_taken_as_the_builds(tmp_path):
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / bookbuild.EARLIER_MARKER).write_text("0" * 64)  # what conf.py wrote before MARKER
+    (folder / "global.db").write_text("what the build wrote")
+    bookbuild.own_cache(folder)
+    assert (folder / bookbuild.MARKER).exists() and (folder / "global.db").exists()
+
+
 def sources(*cells, page="rnn-forward.md"):
     """The checkout's files that a page with these code cells depends on, relative to the root."""
     return {str(p.relative_to(ROOT)) for p in bookbuild.page_sources(list(cells), ROOT / "docs" / page)}
