@@ -70,6 +70,7 @@ napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 napoleon_use_rtype = False
 autodoc_member_order = "bysource"
+autodoc_typehints = "none"  # the signatures as the course writes them; types and shapes are in the docstrings
 
 bibtex_bibfiles = ["docs/references.bib"]
 bibtex_default_style = "plain"
