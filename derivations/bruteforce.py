@@ -1,13 +1,15 @@
-"""Cross-check every derived formula against brute force, exactly.
+"""Cross-check every derived formula against brute force.
 
 For each result, a scalar function of the quantity it differentiates is written out on explicit
-small matrices of rationals, SymPy differentiates it exactly with respect to every entry, and the
-compact formula evaluated on the same matrices must agree entry by entry. Both sides are exact
-expressions in values such as tanh(3/5) and exp(1/7 + tanh(2/9)); SymPy cannot decide their
-equality quickly in general (it merges exp(a)·exp(b) on one side and not the other), so the
-difference is evaluated to 50 significant digits and must be below 1e-40, where a wrong formula
-is off by order one. This keeps a silent ``0`` (or any other slip) of the matrix calculus out of
-the book.
+small matrices, SymPy differentiates it exactly (symbolically) with respect to every entry, and
+the compact formula evaluated on the same matrices must agree entry by entry. The matrices hold
+small rationals p/q written as SymPy floats of :data:`PRECISION` digits: SymPy then folds every part
+of the loss that does not depend on the differentiated entries into one number as it builds it,
+where exact closed forms such as tanh(3/5 + tanh(2/9)) nest step after step and make SymPy's
+automatic simplification (which decides signs by evaluating them) the bulk of the cost. The
+derivative is then evaluated to :data:`DIGITS` significant digits, the formula at the same point to
+the same digits, and the difference must be below 1e-40, where a wrong formula is off by order
+one. This keeps a silent ``0`` (or any other slip) of the matrix calculus out of the book.
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ import sympy as sp
 from .evaluate import evaluate
 from .output import Softmax, cross_entropy
 
-SIZES = {  # m = 2 so that a missing 1/m shows; T_x = 2 so that the recursion is exercised
-    "rnn": {"n_x": 2, "n_a": 2, "n_y": 2, "m": 2, "T_x": 2},
-    "lstm": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 2},
+SIZES = {  # m = 2 so that a missing 1/m shows; T_x = 3 so that a middle step has neighbours on
+    # both sides: a term carried back from step t+1 reaches step t−1 and every gate of step t (with
+    # T_x = 2, a slip in dc⟨t⟩ never reaches Γ_f, whose gradient at step 1 is multiplied by c⟨0⟩ = 0)
+    "rnn": {"n_x": 2, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
+    "lstm": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
 }
 DIGITS = 50  # the difference is evaluated to this many significant digits ...
 TOLERANCE = mpmath.mpf("1e-40")  # ... and must vanish to these
+PRECISION = DIGITS + 10  # significant digits of the numbers the problems are written in
 
 
 @dataclass(frozen=True)
@@ -45,13 +50,14 @@ class Check:
     seconds: float
 
 
-def rationals(rows, cols, seed):
-    """A reproducible matrix of small distinct-looking rationals in (−1, 1)."""
+def numbers(rows, cols, seed):
+    """A reproducible matrix of small distinct-looking rationals p/q in (−1, 1), as SymPy floats of
+    :data:`PRECISION` significant digits."""
     values = []
     for k in range(rows * cols):
         p = (seed * 7919 + k * 104729) % 17 - 8
         q = 9 + (seed + 3 * k) % 5
-        values.append(sp.Rational(Fraction(p, q)))
+        values.append(sp.Float(sp.Rational(Fraction(p, q)), PRECISION))
     return sp.Matrix(rows, cols, values)
 
 
@@ -63,7 +69,35 @@ def entrywise_gradient(scalar, at):
     """∂scalar/∂X_jk for every entry of X, at the matrix ``at``: a list, to :data:`DIGITS` digits."""
     entries = sp.Matrix(at.rows, at.cols, lambda j, k: sp.Dummy(f"x{j}{k}"))
     value = scalar(entries)
-    return at_point([sp.diff(value, e) for e in entries], entries, at)
+    return at_point([derivative(value, e) for e in entries], entries, at)
+
+
+def derivative(expr, x):
+    """d expr/dx, exactly: SymPy differentiates each node of ``expr`` with respect to its arguments
+    and the chain rule sums over the arguments that depend on ``x``, as ``sp.diff`` does, but each
+    shared subexpression is differentiated once.
+
+    ``sp.diff`` walks ``expr`` as a tree, and a whole subtree at every level: through T_x steps of
+    an LSTM, where each entry of a⟨t⟩ appears in all four gates of step t+1, the tree grows like
+    (4 n_a)^T_x while the graph of distinct subexpressions grows like T_x.
+    """
+    done = {}
+
+    def d(e):
+        if e not in done:
+            if e == x or not e.args:
+                done[e] = sp.Integer(e == x)
+            else:
+                done[e] = sp.Add(*(_partial(e, i) * d_arg for i, d_arg in enumerate(map(d, e.args)) if d_arg != 0))
+        return done[e]
+
+    return d(expr)
+
+
+def _partial(e, i):
+    """∂e/∂(its i-th argument), by SymPy, with the arguments put back."""
+    u = [sp.Dummy() for _ in e.args]
+    return sp.diff(e.func(*u), u[i]).xreplace(dict(zip(u, e.args)))
 
 
 def at_point(expressions, variables=(), values=()):
@@ -127,6 +161,30 @@ def _size(d, sizes):
     return int(sp.sympify(d).subs({sp.Symbol(k, integer=True, positive=True): v for k, v in sizes.items()}))
 
 
+def problem(chapter):
+    """The problem the checks through time differentiate: ``x``, ``y`` (lists of T_x matrices),
+    ``a0`` and the parameters by the code's names, at the chapter's :data:`SIZES`."""
+    sizes = SIZES[chapter]
+    n_x, n_a, n_y, m, T = (sizes[k] for k in ("n_x", "n_a", "n_y", "m", "T_x"))
+    shapes = import_module(f"derivations.{chapter}").PARAMETERS.items()
+    return {
+        "x": [numbers(n_x, m, 30 + t) for t in range(T)],
+        "y": [one_hot(n_y, m, t) for t in range(T)],
+        "a0": numbers(n_a, m, 40),
+        "parameters": {k: numbers(_size(s.rows, sizes), _size(s.cols, sizes), seed) for seed, (k, s) in enumerate(shapes, 1)},
+    }
+
+
+def derived_gradients(chapter):
+    """The chapter's ``loss_gradients`` (the derived equations, evaluated backwards in time) on
+    :func:`problem`, at :data:`DIGITS` digits."""
+    x, y, a0, parameters = problem(chapter).values()
+    with mpmath.workdps(DIGITS):
+        return import_module(f"derivations.{chapter}").loss_gradients(
+            [in_mpmath(M) for M in x], [in_mpmath(M) for M in y], in_mpmath(a0), {k: in_mpmath(v) for k, v in parameters.items()}
+        )
+
+
 def checks(chapter, prefix=""):
     """The cross-checks of one chapter module (:mod:`derivations.rnn`, :mod:`derivations.lstm`)
     whose key starts with ``chapter.prefix``: the cell and the output layer on surrogate scalars,
@@ -138,17 +196,17 @@ def checks(chapter, prefix=""):
         pairs.append((f"{chapter}.{key}", brute, formula))
 
     sizes = SIZES[chapter]
-    P = {k: rationals(_size(s.rows, sizes), _size(s.cols, sizes), seed) for seed, (k, s) in enumerate(ch.PARAMETERS.items(), 1)}
-    n_x, n_a, n_y, m, T = (sizes[k] for k in ("n_x", "n_a", "n_y", "m", "T_x"))
+    n_x, n_a, n_y, m = (sizes[k] for k in ("n_x", "n_a", "n_y", "m"))
+    x, y, a0, P = problem(chapter).values()
     parameters = ch.parameter_values(P)
 
     # One cell: the scalar Σ da⟨t⟩ ⊙ a⟨t⟩ (+ Σ dc⟨t⟩ ⊙ c⟨t⟩) has exactly the cell's gradients.
-    base = {**parameters, ch.xt: rationals(n_x, m, 20), ch.a_prev: rationals(n_a, m, 21)}
+    base = {**parameters, ch.xt: numbers(n_x, m, 20), ch.a_prev: numbers(n_a, m, 21)}
     if hasattr(ch, "c_prev"):
-        base[ch.c_prev] = rationals(n_a, m, 22)
-    upstream = {carried: rationals(n_a, m, 23 + i) for i, carried in enumerate(ch.CARRIED)}
+        base[ch.c_prev] = numbers(n_a, m, 22)
+    upstream = {carried: numbers(n_a, m, 23 + i) for i, carried in enumerate(ch.CARRIED)}
     full = ch.cell_forward(dict(base))
-    with mpmath.workdps(DIGITS):  # the formulas, evaluated at 50 digits from the same rationals
+    with mpmath.workdps(DIGITS):  # the formulas, evaluated at 50 digits from the same numbers
         formula = ch.cell_forward({k: in_mpmath(v) for k, v in base.items()})
         formula.update({ch.CARRIED[c]: in_mpmath(g) for c, g in upstream.items()})
         for d in ch.CELL.values():
@@ -181,33 +239,36 @@ def checks(chapter, prefix=""):
             lambda key=key: output[ch.OUTPUT[key].lhs])  # fmt: skip
 
     # Through time: the full loss over T_x steps, differentiated entry by entry.
-    x = [rationals(n_x, m, 30 + t) for t in range(T)]
-    y = [one_hot(n_y, m, t) for t in range(T)]
-    a0 = rationals(n_a, m, 40)
     grads = {}
 
     def gradient(key):
         if not grads:
-            mp = lambda v: [in_mpmath(M) for M in v] if isinstance(v, list) else in_mpmath(v)  # noqa: E731
-            grads.update(ch.loss_gradients(mp(x), mp(y), mp(a0), {k: mp(v) for k, v in P.items()}))
+            grads.update(derived_gradients(chapter))
         return grads[key]
+
+    def every_step(brute_at, key):
+        """A check of a gradient that ``loss_gradients`` lists per step: every step's entries."""
+        add(f"bptt.{key}", lambda: [g for t in range(len(x)) for g in brute_at(t)],
+            lambda: [g for at_t in gradient(key) for g in at_t])  # fmt: skip
 
     for key in ch.TOTAL:
         add(f"bptt.{key}", lambda key=key: entrywise_gradient(lambda X: ch.loss(x, y, a0, {**P, key[1:]: X}), P[key[1:]]),
             lambda key=key: gradient(key))  # fmt: skip
-    add("bptt.dx", lambda: [g for t in range(T) for g in entrywise_gradient(
-        lambda X, t=t: ch.loss([*x[:t], X, *x[t + 1:]], y, a0, P), x[t])],
-        lambda: [g for dx_t in gradient("dx") for g in dx_t])  # fmt: skip
+    every_step(lambda t: entrywise_gradient(lambda X: ch.loss([*x[:t], X, *x[t + 1:]], y, a0, P), x[t]), "dx")
     add("bptt.da0", lambda: entrywise_gradient(lambda X: ch.loss(x, y, X, P), a0), lambda: gradient("da0"))
-    first = ch.forward(x[:1], a0, P)[0]
-    rest = [first[c] for c in ch.CARRIED if c is not ch.a_next]  # c⟨1⟩ for the LSTM
+    states = ch.forward(x, a0, P)
 
-    def loss_given_a1(A1):
-        out = cross_entropy(evaluate(Softmax(ch.FORWARD["zy"].rhs), {**parameters, ch.a_next: A1}), y[0])
-        return out + ch.loss(x[1:], y[1:], A1, P, *rest)
+    def carried_gradient(t, state):
+        """∂/∂``state`` of the loss of steps t, ..., T_x, where ``state`` (a⟨t⟩ or c⟨t⟩) is what
+        step t carries, the other carried state held at its value."""
 
-    add("bptt.da_next", lambda: entrywise_gradient(loss_given_a1, first[ch.a_next]), lambda: gradient("da_next")[0])
-    if rest:
-        add("bptt.dc_next", lambda: entrywise_gradient(lambda C1: ch.loss(x[1:], y[1:], first[ch.a_next], P, C1), rest[0]),
-            lambda: gradient("dc_next")[0])  # fmt: skip
+        def loss_from(X):
+            a, *rest = ({**{c: states[t][c] for c in ch.CARRIED}, state: X}[c] for c in ch.CARRIED)
+            output = evaluate(Softmax(ch.FORWARD["zy"].rhs), {**parameters, ch.a_next: a})
+            return cross_entropy(output, y[t]) + ch.loss(x[t + 1:], y[t + 1:], a, P, *rest)
+
+        return entrywise_gradient(loss_from, states[t][state])
+
+    for state, d_state in ch.CARRIED.items():
+        every_step(lambda t, state=state: carried_gradient(t, state), d_state.name)
     return _run(pairs, f"{chapter}.{prefix}")

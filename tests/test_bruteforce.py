@@ -1,0 +1,55 @@
+"""derivations/bruteforce.py: its differentiation, its sizes, and its store of results."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from derivations import bruteforce, lstm
+from derivations.calculus import Derived
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_derivative_is_sympys_on_shared_subexpressions():
+    x, y = sp.symbols("x y")
+    inner = sp.tanh(x * y + 1)
+    expr = sp.log(1 + sp.exp(inner)) * inner**2 + sp.exp(-inner) / (inner + 3)  # ``inner`` shared
+    assert sp.simplify(bruteforce.derivative(expr, x) - sp.diff(expr, x)) == 0
+    assert bruteforce.derivative(expr, sp.Symbol("z")) == 0
+
+
+def _without_forget_gate(derived):
+    """dc⟨t⟩ = Γ_f⟨t+1⟩ ⊙ dc_total⟨t+1⟩ with its Hadamard factor Γ_f⟨t+1⟩ dropped."""
+    kept = [f for f in derived.rhs.args if f != lstm.ft_next]
+    assert isinstance(derived.rhs, sp.HadamardProduct) and len(kept) == 1, derived.rhs
+    return Derived(derived.name, derived.lhs, kept[0], "planted: Γ_f⟨t+1⟩ dropped")
+
+
+def _differ(u, v):
+    with mpmath.workdps(bruteforce.DIGITS):
+        return np.max(np.abs(np.array(u, dtype=object) - np.array(v, dtype=object))) >= bruteforce.TOLERANCE
+
+
+def test_a_slip_in_the_carried_cell_gradient_fails_every_result_it_reaches(monkeypatch):
+    """dc⟨t⟩ without Γ_f⟨t+1⟩: every through-time result whose value it changes fails its check,
+    among them every gate's weight and bias, dx, da⟨0⟩, da⟨t⟩ and dc⟨t⟩ (with T_x = 2 it reaches
+    neither Γ_f nor Γ_o nor da⟨t⟩)."""
+    monkeypatch.delenv(bruteforce.CACHE_VARIABLE, raising=False)
+    right = bruteforce.derived_gradients("lstm")
+    with mock.patch.dict(lstm.BPTT, {"dc_next": _without_forget_gate(lstm.BPTT["dc_next"])}):
+        wrong = bruteforce.derived_gradients("lstm")
+        checks = bruteforce.checks("lstm", "bptt.")
+    reached = {c.key for c in checks if _differ(right[c.key.split(".")[-1]], wrong[c.key.split(".")[-1]])}
+    expected = {f"lstm.bptt.d{name}" for w, b, _, _ in lstm.GATES.values() for name in (w, b)}
+    expected |= {f"lstm.bptt.{k}" for k in ("dx", "da0", "da_next", "dc_next")}
+    assert expected <= reached
+    assert reached == {c.key for c in checks if not c.agrees}
