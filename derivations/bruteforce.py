@@ -14,6 +14,8 @@ one. This keeps a silent ``0`` (or any other slip) of the matrix calculus out of
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import json
 import os
 import time
@@ -131,30 +133,40 @@ CACHE_VARIABLE = "RNNLSTM_BRUTEFORCE_CACHE"  # set by the book's conf.py: a fold
 def _run(pairs, prefix):
     """Run the ``(key, brute, formula)`` checks whose key starts with ``prefix``.
 
-    When the environment names a folder in :data:`CACHE_VARIABLE`, a result found there is read
-    instead of computed, and a computed one is written there. The book sets it to a folder inside
-    its execution cache, which is cleared whenever a source of ``derivations/`` changes: a check
-    shown on two pages is computed once per build."""
+    When the environment names a folder in :data:`CACHE_VARIABLE`, each check is looked up there
+    under an exclusive lock of its own: a result found is read, a missing one is computed and
+    written before the lock is released. The book sets the variable to a folder that belongs to
+    the current sources of ``derivations/``; its pages run in parallel workers, and a check shown
+    on two pages is computed by whichever asks first while the other waits and reads it: once per
+    build."""
     folder = os.environ.get(CACHE_VARIABLE)
     checks = []
     for key, brute, formula in pairs:
-        if not key.startswith(prefix):
-            continue
-        path = Path(folder) / f"{key}.json" if folder else None
-        if path and path.exists():
-            checks.append(Check(**json.loads(path.read_text())))
-            continue
-        start = time.perf_counter()
-        with mpmath.workdps(DIGITS):
-            difference = largest_difference(brute(), formula())
-        check = Check(key, bool(difference < TOLERANCE), float(difference), time.perf_counter() - start)
-        checks.append(check)
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(f"{path.name}.{os.getpid()}")
-            partial.write_text(json.dumps(asdict(check)))
-            partial.replace(path)  # atomic: a page running beside this one reads all or nothing
+        if key.startswith(prefix):
+            compute = functools.partial(_check, key, brute, formula)
+            checks.append(_stored(Path(folder) / f"{key}.json", compute) if folder else compute())
     return checks
+
+
+def _check(key, brute, formula):
+    start = time.perf_counter()
+    with mpmath.workdps(DIGITS):
+        difference = largest_difference(brute(), formula())
+    return Check(key, bool(difference < TOLERANCE), float(difference), time.perf_counter() - start)
+
+
+def _stored(path, compute):
+    """The :class:`Check` stored at ``path``, or ``compute()`` stored there; one process at a time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f"{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
+        if path.exists():
+            return Check(**json.loads(path.read_text()))
+        check = compute()
+        partial = path.with_name(f"{path.name}.{os.getpid()}")
+        partial.write_text(json.dumps(asdict(check)))
+        partial.replace(path)  # whole or absent, even if this process is killed while writing
+        return check
 
 
 def _size(d, sizes):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,28 @@ def test_a_slip_in_the_carried_cell_gradient_fails_every_result_it_reaches(monke
     expected |= {f"lstm.bptt.{k}" for k in ("dx", "da0", "da_next", "dc_next")}
     assert expected <= reached
     assert reached == {c.key for c in checks if not c.agrees}
+
+
+_ONE_CHECK = """
+import json, sys
+from dataclasses import asdict
+from derivations import bruteforce
+print("ready", flush=True)
+sys.stdin.readline()  # both processes start the check together
+print(json.dumps([asdict(c) for c in bruteforce.checks("rnn", "bptt.dWaa")]), flush=True)
+"""
+
+
+def test_two_processes_asking_for_the_same_check_compute_it_once(tmp_path):
+    """Two pages of a parallel build showing the same check: one computes it, the other waits and
+    reads it, so both report the very same result, time included."""
+    env = {**os.environ, bruteforce.CACHE_VARIABLE: str(tmp_path)}
+    run = [sys.executable, "-c", _ONE_CHECK]
+    workers = [subprocess.Popen(run, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    assert [w.stdout.readline() for w in workers] == ["ready\n"] * 2
+    for w in workers:
+        w.stdin.write("go\n")
+        w.stdin.flush()
+    first, second = (json.loads(w.communicate()[0]) for w in workers)
+    assert first == second and first[0]["agrees"]
+    assert [p.name for p in tmp_path.glob("*.json")] == ["rnn.bptt.dWaa.json"]
