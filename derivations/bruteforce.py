@@ -1,17 +1,17 @@
 """Cross-check every derived formula against brute force.
 
 For each result, a scalar function of the quantity it differentiates is written out on explicit
-small matrices, SymPy differentiates it exactly (symbolically) with respect to every entry, and
-the compact formula evaluated on the same matrices must agree entry by entry. The matrices hold
-small rationals p/q written as SymPy floats of :data:`PRECISION` digits: SymPy then folds every part
-of the loss that does not depend on the differentiated entries into one number as it builds it,
-where exact closed forms such as tanh(3/5 + tanh(2/9)) nest step after step and make SymPy's
-automatic simplification (which decides signs by evaluating them) the bulk of the cost. The
-derivative is then evaluated to :data:`DIGITS` significant digits, the formula at the same point to
-the same digits, and the difference must be below 1e-40, where a wrong formula is off by order
-one. This keeps a silent ``0`` (or any other slip) of the matrix calculus out of the book.
+small matrices, SymPy differentiates it exactly (symbolically, with its own rule for each node,
+:func:`derivative`) with respect to every entry, and the compact formula evaluated on the same
+matrices must agree entry by entry. The matrices hold small rationals p/q written as SymPy floats
+of :data:`PRECISION` digits: SymPy then folds every part of the loss that does not depend on the
+differentiated entries into one number as it builds it, where exact closed forms such as
+tanh(3/5 + tanh(2/9)) nest step after step and SymPy's automatic simplification (which decides
+signs by evaluating them) would take most of the time. The derivative is evaluated to
+:data:`DIGITS` significant digits, the formula at the same point to the same digits, and the
+difference must be below 1e-40, where a wrong formula is off by order one. This keeps a silent
+``0`` (or any other slip) of the matrix calculus out of the book.
 """
-
 from __future__ import annotations
 
 import fcntl
@@ -69,7 +69,8 @@ def one_hot(rows, cols, seed):
 
 def entrywise_gradient(scalar, at):
     """∂scalar/∂X_jk for every entry of X, at the matrix ``at``: a list, to :data:`DIGITS` digits."""
-    entries = sp.Matrix(at.rows, at.cols, lambda j, k: sp.Dummy(f"x{j}{k}"))
+    entries = sp.Matrix(at.rows, at.cols, lambda j, k: sp.Dummy(f"x{j}{k}", real=True))  # real: SymPy
+    # then knows tanh and σ of them real at once, instead of proving it for every node it builds
     value = scalar(entries)
     return at_point([derivative(value, e) for e in entries], entries, at)
 
@@ -98,15 +99,22 @@ def derivative(expr, x):
 
 def _partial(e, i):
     """∂e/∂(its i-th argument), by SymPy, with the arguments put back."""
-    u = [sp.Dummy() for _ in e.args]
-    return sp.diff(e.func(*u), u[i]).xreplace(dict(zip(u, e.args)))
+    u, local = _local_partial(e.func, len(e.args), i)
+    return local.xreplace(dict(zip(u, e.args)))
+
+
+@functools.cache
+def _local_partial(func, n, i):
+    """∂/∂u_i of func(u_1, ..., u_n), for placeholders u: the same for every node of a kind."""
+    u = [sp.Dummy() for _ in range(n)]
+    return u, sp.diff(func(*u), u[i])
 
 
 def at_point(expressions, variables=(), values=()):
-    """Exact expressions evaluated to :data:`DIGITS` digits, with the variables at exact values."""
+    """SymPy expressions evaluated to :data:`DIGITS` digits, with the variables at ``values``."""
     point = at_point(values) if len(values) else []
-    with mpmath.workdps(DIGITS):
-        return sp.lambdify(list(variables), list(expressions), modules="mpmath", cse=_cse)(*point)
+    with mpmath.workdps(DIGITS):  # use_imps: none are used, and looking for them walks a tree
+        return sp.lambdify(list(variables), list(expressions), modules="mpmath", cse=_cse, use_imps=False)(*point)
 
 
 def _cse(exprs):
@@ -114,7 +122,7 @@ def _cse(exprs):
 
 
 def in_mpmath(M):
-    """An exact matrix as a numpy object array of ``mpmath.mpf`` at :data:`DIGITS` digits."""
+    """A SymPy matrix of numbers as a numpy object array of ``mpmath.mpf`` at :data:`DIGITS` digits."""
     return np.array(at_point(list(M)), dtype=object).reshape(M.shape)
 
 
