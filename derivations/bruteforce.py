@@ -283,7 +283,7 @@ def checks(chapter, prefix=""):
         step t carries, the other carried state held at its value."""
 
         def loss_from(X):
-            a, *rest = ({**{c: states[t][c] for c in ch.CARRIED}, state: X}[c] for c in ch.CARRIED)
+            a, *rest = {**{c: states[t][c] for c in ch.CARRIED}, state: X}.values()  # a⟨t⟩ (, c⟨t⟩)
             output = evaluate(Softmax(ch.FORWARD["zy"].rhs), {**parameters, ch.a_next: a})
             return cross_entropy(output, y[t]) + ch.loss(x[t + 1:], y[t + 1:], a, P, *rest)
 

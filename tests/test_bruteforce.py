@@ -76,6 +76,6 @@ def test_two_processes_asking_for_the_same_check_compute_it_once(tmp_path):
     for w in workers:
         w.stdin.write("go\n")
         w.stdin.flush()
-    first, second = (json.loads(w.communicate()[0]) for w in workers)
+    first, second = (json.loads(w.communicate(timeout=300)[0]) for w in workers)
     assert first == second and first[0]["agrees"]
     assert [p.name for p in tmp_path.glob("*.json")] == ["rnn.bptt.dWaa.json"]
