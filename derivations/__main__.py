@@ -1,8 +1,10 @@
 """``python -m derivations``: derive and write the generated equation files, or check them.
 
-    python -m derivations            derive and regenerate derivations/generated/
+    python -m derivations            derive every result and rewrite derivations/generated/;
+                                     no brute-force cross-check (that is --check)
     python -m derivations --check    cross-check every result by brute force and compare the
-                                     generated files: exit 1 on a failure or a drift
+                                     generated files, writing nothing: exit 1 on a failure or
+                                     a drift
     python -m derivations --list     the keys of every result
     python -m derivations --show K   one equation, its LaTeX and the rule that derived it
 """

@@ -20,6 +20,9 @@ class sigmoid(sp.Function):  # noqa: N801 - a SymPy function, named like sympy.t
     def fdiff(self, argindex=1):
         return _DERIVATIVE(self.args[0])
 
+    def _eval_is_real(self):
+        return self.args[0].is_real  # σ maps the reals into (0, 1): SymPy need not work it out
+
     def _eval_rewrite_as_exp(self, s, **kwargs):
         return 1 / (1 + sp.exp(-s))
 

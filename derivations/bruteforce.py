@@ -1,17 +1,21 @@
-"""Cross-check every derived formula against brute force, exactly.
+"""Cross-check every derived formula against brute force.
 
 For each result, a scalar function of the quantity it differentiates is written out on explicit
-small matrices of rationals, SymPy differentiates it exactly with respect to every entry, and the
-compact formula evaluated on the same matrices must agree entry by entry. Both sides are exact
-expressions in values such as tanh(3/5) and exp(1/7 + tanh(2/9)); SymPy cannot decide their
-equality quickly in general (it merges exp(a)·exp(b) on one side and not the other), so the
-difference is evaluated to 50 significant digits and must be below 1e-40, where a wrong formula
-is off by order one. This keeps a silent ``0`` (or any other slip) of the matrix calculus out of
-the book.
+small matrices, SymPy differentiates it exactly (symbolically, with its own rule for each node,
+:func:`derivative`) with respect to every entry, and the compact formula evaluated on the same
+matrices must agree entry by entry. The matrices hold small rationals p/q written as SymPy floats
+of :data:`PRECISION` digits: SymPy then folds every part of the loss that does not depend on the
+differentiated entries into one number as it builds it, where exact closed forms such as
+tanh(3/5 + tanh(2/9)) nest step after step and SymPy's automatic simplification (which decides
+signs by evaluating them) would take most of the time. The derivative is evaluated to
+:data:`DIGITS` significant digits, the formula at the same point to the same digits, and the
+difference must be below 1e-40, where a wrong formula is off by order one. This keeps a silent
+``0`` (or any other slip) of the matrix calculus out of the book.
 """
-
 from __future__ import annotations
 
+import fcntl
+import functools
 import json
 import os
 import time
@@ -27,12 +31,15 @@ import sympy as sp
 from .evaluate import evaluate
 from .output import Softmax, cross_entropy
 
-SIZES = {  # m = 2 so that a missing 1/m shows; T_x = 2 so that the recursion is exercised
-    "rnn": {"n_x": 2, "n_a": 2, "n_y": 2, "m": 2, "T_x": 2},
-    "lstm": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 2},
+SIZES = {  # m = 2 so that a missing 1/m shows; T_x = 3 so that a middle step has neighbours on
+    # both sides: a term carried back from step t+1 reaches step t−1 and every gate of step t (with
+    # T_x = 2, a slip in dc⟨t⟩ never reaches Γ_f, whose gradient at step 1 is multiplied by c⟨0⟩ = 0)
+    "rnn": {"n_x": 2, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
+    "lstm": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
 }
 DIGITS = 50  # the difference is evaluated to this many significant digits ...
 TOLERANCE = mpmath.mpf("1e-40")  # ... and must vanish to these
+PRECISION = DIGITS + 10  # significant digits of the numbers the problems are written in
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,14 @@ class Check:
     seconds: float
 
 
-def rationals(rows, cols, seed):
-    """A reproducible matrix of small distinct-looking rationals in (−1, 1)."""
+def numbers(rows, cols, seed):
+    """A reproducible matrix of small distinct-looking rationals p/q in (−1, 1), as SymPy floats of
+    :data:`PRECISION` significant digits."""
     values = []
     for k in range(rows * cols):
         p = (seed * 7919 + k * 104729) % 17 - 8
         q = 9 + (seed + 3 * k) % 5
-        values.append(sp.Rational(Fraction(p, q)))
+        values.append(sp.Float(sp.Rational(Fraction(p, q)), PRECISION))
     return sp.Matrix(rows, cols, values)
 
 
@@ -61,16 +69,52 @@ def one_hot(rows, cols, seed):
 
 def entrywise_gradient(scalar, at):
     """∂scalar/∂X_jk for every entry of X, at the matrix ``at``: a list, to :data:`DIGITS` digits."""
-    entries = sp.Matrix(at.rows, at.cols, lambda j, k: sp.Dummy(f"x{j}{k}"))
+    entries = sp.Matrix(at.rows, at.cols, lambda j, k: sp.Dummy(f"x{j}{k}", real=True))  # real: SymPy
+    # then knows tanh and σ of them real at once, instead of proving it for every node it builds
     value = scalar(entries)
-    return at_point([sp.diff(value, e) for e in entries], entries, at)
+    return at_point([derivative(value, e) for e in entries], entries, at)
+
+
+def derivative(expr, x):
+    """d expr/dx, exactly: SymPy differentiates each node of ``expr`` with respect to its arguments
+    and the chain rule sums over the arguments that depend on ``x``, as ``sp.diff`` does, but each
+    shared subexpression is differentiated once.
+
+    ``sp.diff`` walks ``expr`` as a tree, and a whole subtree at every level: through T_x steps of
+    an LSTM, where each entry of a⟨t⟩ appears in all four gates of step t+1, the tree grows like
+    (4 n_a)^T_x while the graph of distinct subexpressions grows like T_x.
+    """
+    done = {}
+
+    def d(e):
+        if e not in done:
+            if e == x or not e.args:
+                done[e] = sp.Integer(e == x)
+            else:
+                done[e] = sp.Add(*(_partial(e, i) * d_arg for i, d_arg in enumerate(map(d, e.args)) if d_arg != 0))
+        return done[e]
+
+    return d(expr)
+
+
+def _partial(e, i):
+    """∂e/∂(its i-th argument), by SymPy, with the arguments put back."""
+    u, local = _local_partial(e.func, len(e.args), i)
+    return local.xreplace(dict(zip(u, e.args)))
+
+
+@functools.cache
+def _local_partial(func, n, i):
+    """∂/∂u_i of func(u_1, ..., u_n), for placeholders u: the same for every node of a kind."""
+    u = [sp.Dummy() for _ in range(n)]
+    return u, sp.diff(func(*u), u[i])
 
 
 def at_point(expressions, variables=(), values=()):
-    """Exact expressions evaluated to :data:`DIGITS` digits, with the variables at exact values."""
+    """SymPy expressions evaluated to :data:`DIGITS` digits, with the variables at ``values``."""
     point = at_point(values) if len(values) else []
-    with mpmath.workdps(DIGITS):
-        return sp.lambdify(list(variables), list(expressions), modules="mpmath", cse=_cse)(*point)
+    with mpmath.workdps(DIGITS):  # use_imps: none are used, and looking for them walks a tree
+        return sp.lambdify(list(variables), list(expressions), modules="mpmath", cse=_cse, use_imps=False)(*point)
 
 
 def _cse(exprs):
@@ -78,7 +122,7 @@ def _cse(exprs):
 
 
 def in_mpmath(M):
-    """An exact matrix as a numpy object array of ``mpmath.mpf`` at :data:`DIGITS` digits."""
+    """A SymPy matrix of numbers as a numpy object array of ``mpmath.mpf`` at :data:`DIGITS` digits."""
     return np.array(at_point(list(M)), dtype=object).reshape(M.shape)
 
 
@@ -97,34 +141,68 @@ CACHE_VARIABLE = "RNNLSTM_BRUTEFORCE_CACHE"  # set by the book's conf.py: a fold
 def _run(pairs, prefix):
     """Run the ``(key, brute, formula)`` checks whose key starts with ``prefix``.
 
-    When the environment names a folder in :data:`CACHE_VARIABLE`, a result found there is read
-    instead of computed, and a computed one is written there. The book sets it to a folder inside
-    its execution cache, which is cleared whenever a source of ``derivations/`` changes: a check
-    shown on two pages is computed once per build."""
+    When the environment names a folder in :data:`CACHE_VARIABLE`, each check is looked up there
+    under an exclusive lock of its own: a result found is read, a missing one is computed and
+    written before the lock is released. The book sets the variable to a folder that belongs to
+    the current sources of ``derivations/``; its pages run in parallel workers, and a check shown
+    on two pages is computed by whichever asks first while the other waits and reads it: once per
+    build."""
     folder = os.environ.get(CACHE_VARIABLE)
     checks = []
     for key, brute, formula in pairs:
-        if not key.startswith(prefix):
-            continue
-        path = Path(folder) / f"{key}.json" if folder else None
-        if path and path.exists():
-            checks.append(Check(**json.loads(path.read_text())))
-            continue
-        start = time.perf_counter()
-        with mpmath.workdps(DIGITS):
-            difference = largest_difference(brute(), formula())
-        check = Check(key, bool(difference < TOLERANCE), float(difference), time.perf_counter() - start)
-        checks.append(check)
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(f"{path.name}.{os.getpid()}")
-            partial.write_text(json.dumps(asdict(check)))
-            partial.replace(path)  # atomic: a page running beside this one reads all or nothing
+        if key.startswith(prefix):
+            compute = functools.partial(_check, key, brute, formula)
+            checks.append(_stored(Path(folder) / f"{key}.json", compute) if folder else compute())
     return checks
+
+
+def _check(key, brute, formula):
+    start = time.perf_counter()
+    with mpmath.workdps(DIGITS):
+        difference = largest_difference(brute(), formula())
+    return Check(key, bool(difference < TOLERANCE), float(difference), time.perf_counter() - start)
+
+
+def _stored(path, compute):
+    """The :class:`Check` stored at ``path``, or ``compute()`` stored there; one process at a time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f"{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
+        if path.exists():
+            return Check(**json.loads(path.read_text()))
+        check = compute()
+        partial = path.with_name(f"{path.name}.{os.getpid()}")
+        partial.write_text(json.dumps(asdict(check)))
+        partial.replace(path)  # whole or absent, even if this process is killed while writing
+        return check
 
 
 def _size(d, sizes):
     return int(sp.sympify(d).subs({sp.Symbol(k, integer=True, positive=True): v for k, v in sizes.items()}))
+
+
+def problem(chapter):
+    """The problem the checks through time differentiate: ``x``, ``y`` (lists of T_x matrices),
+    ``a0`` and the parameters by the code's names, at the chapter's :data:`SIZES`."""
+    sizes = SIZES[chapter]
+    n_x, n_a, n_y, m, T = (sizes[k] for k in ("n_x", "n_a", "n_y", "m", "T_x"))
+    shapes = import_module(f"derivations.{chapter}").PARAMETERS.items()
+    return {
+        "x": [numbers(n_x, m, 30 + t) for t in range(T)],
+        "y": [one_hot(n_y, m, t) for t in range(T)],
+        "a0": numbers(n_a, m, 40),
+        "parameters": {k: numbers(_size(s.rows, sizes), _size(s.cols, sizes), seed) for seed, (k, s) in enumerate(shapes, 1)},
+    }
+
+
+def derived_gradients(chapter):
+    """The chapter's ``loss_gradients`` (the derived equations, evaluated backwards in time) on
+    :func:`problem`, at :data:`DIGITS` digits."""
+    x, y, a0, parameters = problem(chapter).values()
+    with mpmath.workdps(DIGITS):
+        return import_module(f"derivations.{chapter}").loss_gradients(
+            [in_mpmath(M) for M in x], [in_mpmath(M) for M in y], in_mpmath(a0), {k: in_mpmath(v) for k, v in parameters.items()}
+        )
 
 
 def checks(chapter, prefix=""):
@@ -138,17 +216,17 @@ def checks(chapter, prefix=""):
         pairs.append((f"{chapter}.{key}", brute, formula))
 
     sizes = SIZES[chapter]
-    P = {k: rationals(_size(s.rows, sizes), _size(s.cols, sizes), seed) for seed, (k, s) in enumerate(ch.PARAMETERS.items(), 1)}
-    n_x, n_a, n_y, m, T = (sizes[k] for k in ("n_x", "n_a", "n_y", "m", "T_x"))
+    n_x, n_a, n_y, m = (sizes[k] for k in ("n_x", "n_a", "n_y", "m"))
+    x, y, a0, P = problem(chapter).values()
     parameters = ch.parameter_values(P)
 
     # One cell: the scalar Σ da⟨t⟩ ⊙ a⟨t⟩ (+ Σ dc⟨t⟩ ⊙ c⟨t⟩) has exactly the cell's gradients.
-    base = {**parameters, ch.xt: rationals(n_x, m, 20), ch.a_prev: rationals(n_a, m, 21)}
+    base = {**parameters, ch.xt: numbers(n_x, m, 20), ch.a_prev: numbers(n_a, m, 21)}
     if hasattr(ch, "c_prev"):
-        base[ch.c_prev] = rationals(n_a, m, 22)
-    upstream = {carried: rationals(n_a, m, 23 + i) for i, carried in enumerate(ch.CARRIED)}
+        base[ch.c_prev] = numbers(n_a, m, 22)
+    upstream = {carried: numbers(n_a, m, 23 + i) for i, carried in enumerate(ch.CARRIED)}
     full = ch.cell_forward(dict(base))
-    with mpmath.workdps(DIGITS):  # the formulas, evaluated at 50 digits from the same rationals
+    with mpmath.workdps(DIGITS):  # the formulas, evaluated at 50 digits from the same numbers
         formula = ch.cell_forward({k: in_mpmath(v) for k, v in base.items()})
         formula.update({ch.CARRIED[c]: in_mpmath(g) for c, g in upstream.items()})
         for d in ch.CELL.values():
@@ -181,33 +259,36 @@ def checks(chapter, prefix=""):
             lambda key=key: output[ch.OUTPUT[key].lhs])  # fmt: skip
 
     # Through time: the full loss over T_x steps, differentiated entry by entry.
-    x = [rationals(n_x, m, 30 + t) for t in range(T)]
-    y = [one_hot(n_y, m, t) for t in range(T)]
-    a0 = rationals(n_a, m, 40)
     grads = {}
 
     def gradient(key):
         if not grads:
-            mp = lambda v: [in_mpmath(M) for M in v] if isinstance(v, list) else in_mpmath(v)  # noqa: E731
-            grads.update(ch.loss_gradients(mp(x), mp(y), mp(a0), {k: mp(v) for k, v in P.items()}))
+            grads.update(derived_gradients(chapter))
         return grads[key]
+
+    def every_step(brute_at, key):
+        """A check of a gradient that ``loss_gradients`` lists per step: every step's entries."""
+        add(f"bptt.{key}", lambda: [g for t in range(len(x)) for g in brute_at(t)],
+            lambda: [g for at_t in gradient(key) for g in at_t])  # fmt: skip
 
     for key in ch.TOTAL:
         add(f"bptt.{key}", lambda key=key: entrywise_gradient(lambda X: ch.loss(x, y, a0, {**P, key[1:]: X}), P[key[1:]]),
             lambda key=key: gradient(key))  # fmt: skip
-    add("bptt.dx", lambda: [g for t in range(T) for g in entrywise_gradient(
-        lambda X, t=t: ch.loss([*x[:t], X, *x[t + 1:]], y, a0, P), x[t])],
-        lambda: [g for dx_t in gradient("dx") for g in dx_t])  # fmt: skip
+    every_step(lambda t: entrywise_gradient(lambda X: ch.loss([*x[:t], X, *x[t + 1:]], y, a0, P), x[t]), "dx")
     add("bptt.da0", lambda: entrywise_gradient(lambda X: ch.loss(x, y, X, P), a0), lambda: gradient("da0"))
-    first = ch.forward(x[:1], a0, P)[0]
-    rest = [first[c] for c in ch.CARRIED if c is not ch.a_next]  # c⟨1⟩ for the LSTM
+    states = ch.forward(x, a0, P)
 
-    def loss_given_a1(A1):
-        out = cross_entropy(evaluate(Softmax(ch.FORWARD["zy"].rhs), {**parameters, ch.a_next: A1}), y[0])
-        return out + ch.loss(x[1:], y[1:], A1, P, *rest)
+    def carried_gradient(t, state):
+        """∂/∂``state`` of the loss of steps t, ..., T_x, where ``state`` (a⟨t⟩ or c⟨t⟩) is what
+        step t carries, the other carried state held at its value."""
 
-    add("bptt.da_next", lambda: entrywise_gradient(loss_given_a1, first[ch.a_next]), lambda: gradient("da_next")[0])
-    if rest:
-        add("bptt.dc_next", lambda: entrywise_gradient(lambda C1: ch.loss(x[1:], y[1:], first[ch.a_next], P, C1), rest[0]),
-            lambda: gradient("dc_next")[0])  # fmt: skip
+        def loss_from(X):
+            a, *rest = {**{c: states[t][c] for c in ch.CARRIED}, state: X}.values()  # a⟨t⟩ (, c⟨t⟩)
+            output = evaluate(Softmax(ch.FORWARD["zy"].rhs), {**parameters, ch.a_next: a})
+            return cross_entropy(output, y[t]) + ch.loss(x[t + 1:], y[t + 1:], a, P, *rest)
+
+        return entrywise_gradient(loss_from, states[t][state])
+
+    for state, d_state in ch.CARRIED.items():
+        every_step(lambda t, state=state: carried_gradient(t, state), d_state.name)
     return _run(pairs, f"{chapter}.{prefix}")

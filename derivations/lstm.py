@@ -160,7 +160,8 @@ def _cell():
             key,
             symbol,
             sp.MatAdd(*(vjp(_z(g, a_prev, xt), wrt, dz[g]) for g in GATES)),
-            f"the rows of dconcat that belong to {wrt.name}: the columns of each W that multiply it",
+            f"the sum of the four gates' vjps w.r.t. {wrt.name}, each gate's W split into the columns that "
+            f"multiply a⟨t−1⟩ and x⟨t⟩: the rows of dconcat that belong to {wrt.name}",
         )
 
 

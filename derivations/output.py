@@ -1,9 +1,11 @@
 """The output layer shared by every recurrent cell: ŷ = softmax(z_y), cross-entropy loss.
 
-The softmax/cross-entropy gradient is derived on components (SymPy has no softmax node): for one
-example with K classes, L = −Σ_k y_k log ŷ_k, and on the simplex Σ_k y_k = 1 SymPy reduces
-∂L/∂z_j to ŷ_j − y_j for every j. The loss averages L over the m examples and sums it over time,
-so each column of dz_y carries the factor 1/m.
+SymPy has no softmax node, so dz_y is derived on components: the loss of one step,
+J = −(1/m) Σ_{i=1}^{m} Σ_k y_{k,i} log softmax_k(z_{:,i}), written with indexed entries, K classes
+and the number of examples m kept a symbol (a ``Sum`` over the examples), is differentiated with
+respect to the entry z_{j,p} of class j and example p. Every such derivative, on Σ_k y_{k,p} = 1,
+must be one factor that depends on nothing but m times (ŷ_{j,p} − y_{j,p}): the factor SymPy
+returned is then the coefficient of the matrix result, dz_y = factor (ŷ − y).
 """
 
 from __future__ import annotations
@@ -61,37 +63,63 @@ def loss_latex() -> str:
     )
 
 
-@functools.cache
-def softmax_cross_entropy_gradient():
-    """SymPy's ∂L/∂z_j for L = −Σ_k y_k log softmax_k(z), K classes, reduced on Σ_k y_k = 1.
+def step_loss(z, y):
+    """J⟨t⟩ on components: −(1/m) Σ_{i=1}^{m} Σ_{k=1}^{K} y_{k,i} log softmax_k(z_{:,i}).
 
-    Returns the list of the K reduced derivatives; raises unless each is ŷ_j − y_j.
+    ``z`` and ``y`` are ``IndexedBase`` (class, example); m is the symbol of :mod:`.notation`.
     """
-    z = sp.symbols(f"z_1:{K + 1}", real=True)
-    ys = sp.symbols(f"y_1:{K + 1}", real=True)
-    e = [sp.exp(zk) for zk in z]
-    p = [ek / sum(e) for ek in e]
-    loss = -sum(yk * sp.log(pk) for yk, pk in zip(ys, p))
-    on_simplex = {ys[-1]: 1 - sum(ys[:-1])}
-    derivatives = []
+    i = sp.Symbol("i", integer=True, positive=True)
+    e = [sp.exp(z[k, i]) for k in range(K)]
+    return -sp.Sum(sum(y[k, i] * sp.log(e[k] / sum(e)) for k in range(K)), (i, 1, m)) / m
+
+
+@functools.cache
+def gradient_factor(loss):
+    """The factor c with ∂loss/∂z_{j,p} = c (softmax_j(z_{:,p}) − y_{j,p}) for every class j and
+    every example p in 1, ..., m, on Σ_k y_{k,p} = 1, from SymPy's derivatives of ``loss(z, y)``.
+
+    Raises ``DerivationError`` unless every derivative is that one factor, free of z and y, times
+    softmax_j − y_j: then they do not assemble into a multiple of ŷ − y.
+    """
+    z, y = sp.IndexedBase("z"), sp.IndexedBase("y")
+    p = sp.Symbol("p", integer=True, positive=True)
+    e = [sp.exp(z[k, p]) for k in range(K)]
+    on_simplex = {y[K - 1, p]: 1 - sum(y[k, p] for k in range(K - 1))}
+    factors = set()
     for j in range(K):
-        derived = sp.diff(loss, z[j]).subs(on_simplex)
-        if sp.simplify(derived - (p[j] - ys[j]).subs(on_simplex)) != 0:
-            raise DerivationError(f"∂L/∂z_{j + 1} = {derived} is not ŷ_j − y_j")
-        derivatives.append(derived)
-    return derivatives
+        derivative = _for_an_example(sp.diff(loss(z, y), z[j, p]).doit(), p)
+        factor = sp.simplify((derivative / (e[j] / sum(e) - y[j, p])).subs(on_simplex))
+        if factor.has(z, y, p):
+            raise DerivationError(f"∂J/∂z_{{{j + 1},p}} = {derivative} is not a factor times (ŷ − y): the ratio is {factor}")
+        factors.add(factor)
+    if len(factors) != 1:
+        raise DerivationError(f"the classes' derivatives have different factors {factors}: no one matrix c (ŷ − y)")
+    return factors.pop()
+
+
+def _for_an_example(derivative, p):
+    """``derivative`` for an example index 1 ≤ p ≤ m: each ``Piecewise`` that the sum over the
+    examples left (its term is there only when p is among them) replaced by its branch that holds."""
+    beyond = sp.Dummy("r", integer=True, nonnegative=True)  # m = p + r
+
+    def branch(piecewise):
+        for value, condition in piecewise.args:
+            if condition.subs(m, p + beyond) == sp.true:
+                return value
+        raise DerivationError(f"no branch of {piecewise} holds for an example 1 ≤ p ≤ m")
+
+    return derivative.replace(lambda node: isinstance(node, sp.Piecewise), branch)
 
 
 def derive_dzy(name, dzy, yhat, y):
-    """dz_y = (1/m)(ŷ − y): the component result for every column, with the mean's 1/m."""
-    softmax_cross_entropy_gradient()
-    rhs = sp.MatMul(1 / m, sp.MatAdd(yhat, -y, evaluate=False), evaluate=False)
+    """dz_y = c (ŷ − y), with the factor c that SymPy's component derivatives came out with."""
+    factor = gradient_factor(step_loss)
     return Derived(
         name,
         dzy,
-        rhs,
-        "∂/∂z_j of −Σ_k y_k log softmax_k(z), on Σ_k y_k = 1, for each of K = "
-        f"{K} classes; 1/m from the mean over examples",
+        sp.MatMul(factor, sp.MatAdd(yhat, -y, evaluate=False), evaluate=False),
+        f"∂/∂z_(j,p) of J⟨t⟩ = −(1/m) Σ_i Σ_k y_(k,i) log softmax_k(z_(:,i)), m examples, K = {K} classes, on "
+        f"Σ_k y_(k,p) = 1: every class and example came out as {factor} (ŷ − y)",
     )
 
 

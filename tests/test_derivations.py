@@ -9,7 +9,7 @@ import sympy as sp
 
 import derivations
 from derivations import __main__ as cli
-from derivations import bruteforce, calculus, notation, rnn
+from derivations import bruteforce, calculus, notation, output, rnn
 
 
 def test_notation_writes_the_course_superscripts_in_order():
@@ -127,3 +127,50 @@ def test_brute_force_results_are_kept_where_the_book_asks(tmp_path, monkeypatch)
     assert json.loads(stored.read_text())["agrees"] is True
     stored.write_text(json.dumps({**json.loads(stored.read_text()), "difference": 0.5}))
     assert bruteforce.checks("rnn", "cell.dz")[0].difference == 0.5  # read from the folder
+
+
+_STEP_LOSS = output.step_loss
+
+
+def _summed_over_examples(term):
+    """−(1/m) Σ_{i=1}^{m} term(z, y, i), the shape of the loss of one step, for planted slips."""
+
+    def loss(z, y):
+        i = sp.Symbol("i", integer=True, positive=True)
+        return -sp.Sum(term(z, y, i), (i, 1, notation.m)) / notation.m
+
+    return loss
+
+
+def test_dzy_is_what_the_component_derivatives_came_out_as():
+    yhat_minus_y = sp.MatAdd(rnn.yt_pred, -rnn.yt, evaluate=False)
+    assert output.gradient_factor(output.step_loss) == 1 / notation.m
+    assert rnn.OUTPUT["dzy"].rhs == sp.MatMul(1 / notation.m, yhat_minus_y, evaluate=False)
+    assert "came out as 1/m (ŷ − y)" in rnn.OUTPUT["dzy"].rule
+
+
+@pytest.mark.parametrize(
+    "planted, factor",
+    [(lambda z, y: _STEP_LOSS(z, y) * notation.m, 1), (lambda z, y: -_STEP_LOSS(z, y), -1 / notation.m)],
+    ids=["without the mean's 1/m", "with the sign flipped"],
+)
+def test_a_slip_in_the_loss_changes_dzy(monkeypatch, planted, factor):
+    monkeypatch.setattr(output, "step_loss", planted)
+    derived = output.derive_dzy("dzy", rnn.dzy, rnn.yt_pred, rnn.yt)
+    assert derived.rhs != rnn.OUTPUT["dzy"].rhs
+    assert derived.rhs.args[0] == factor
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        lambda z, y, i: sum(y[k, i] * sp.log(z[k, i]) for k in range(output.K)),  # the softmax forgotten
+        lambda z, y, i: sum(y[k, i] * sp.log(sp.exp(z[k, i]) / sp.exp(z[0, i])) for k in range(output.K)),  # not normalized
+        lambda z, y, i: sum((k + 1) * y[k, i] * sp.log(sp.exp(z[k, i]) / sum(sp.exp(z[c, i]) for c in range(output.K)))
+                            for k in range(output.K)),  # classes weighted differently
+    ],
+    ids=["softmax forgotten", "not normalized", "classes weighted"],
+)
+def test_dzy_refuses_derivatives_that_are_not_one_factor_times_yhat_minus_y(term):
+    with pytest.raises(calculus.DerivationError):
+        output.gradient_factor(_summed_over_examples(term))

@@ -1,0 +1,81 @@
+"""derivations/bruteforce.py: its differentiation, its sizes, and its store of results."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from derivations import bruteforce, lstm
+from derivations.calculus import Derived
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_derivative_is_sympys_on_shared_subexpressions():
+    x, y = sp.symbols("x y")
+    inner = sp.tanh(x * y + 1)
+    expr = sp.log(1 + sp.exp(inner)) * inner**2 + sp.exp(-inner) / (inner + 3)  # ``inner`` shared
+    assert sp.simplify(bruteforce.derivative(expr, x) - sp.diff(expr, x)) == 0
+    assert bruteforce.derivative(expr, sp.Symbol("z")) == 0
+
+
+def _without_forget_gate(derived):
+    """dc⟨t⟩ = Γ_f⟨t+1⟩ ⊙ dc_total⟨t+1⟩ with its Hadamard factor Γ_f⟨t+1⟩ dropped."""
+    kept = [f for f in derived.rhs.args if f != lstm.ft_next]
+    assert isinstance(derived.rhs, sp.HadamardProduct) and len(kept) == 1, derived.rhs
+    return Derived(derived.name, derived.lhs, kept[0], "planted: Γ_f⟨t+1⟩ dropped")
+
+
+def _differ(u, v):
+    with mpmath.workdps(bruteforce.DIGITS):
+        return np.max(np.abs(np.array(u, dtype=object) - np.array(v, dtype=object))) >= bruteforce.TOLERANCE
+
+
+def test_a_slip_in_the_carried_cell_gradient_fails_every_result_it_reaches(monkeypatch):
+    """dc⟨t⟩ without Γ_f⟨t+1⟩: every through-time result whose value it changes fails its check,
+    among them every gate's weight and bias, dx, da⟨0⟩, da⟨t⟩ and dc⟨t⟩ (with T_x = 2 it reaches
+    neither Γ_f nor Γ_o nor da⟨t⟩)."""
+    monkeypatch.delenv(bruteforce.CACHE_VARIABLE, raising=False)
+    right = bruteforce.derived_gradients("lstm")
+    with mock.patch.dict(lstm.BPTT, {"dc_next": _without_forget_gate(lstm.BPTT["dc_next"])}):
+        wrong = bruteforce.derived_gradients("lstm")
+        checks = bruteforce.checks("lstm", "bptt.")
+    reached = {c.key for c in checks if _differ(right[c.key.split(".")[-1]], wrong[c.key.split(".")[-1]])}
+    expected = {f"lstm.bptt.d{name}" for w, b, _, _ in lstm.GATES.values() for name in (w, b)}
+    expected |= {f"lstm.bptt.{k}" for k in ("dx", "da0", "da_next", "dc_next")}
+    assert expected <= reached
+    assert reached == {c.key for c in checks if not c.agrees}
+
+
+_ONE_CHECK = """
+import json, sys
+from dataclasses import asdict
+from derivations import bruteforce
+print("ready", flush=True)
+sys.stdin.readline()  # both processes start the check together
+print(json.dumps([asdict(c) for c in bruteforce.checks("rnn", "bptt.dWaa")]), flush=True)
+"""
+
+
+def test_two_processes_asking_for_the_same_check_compute_it_once(tmp_path):
+    """Two pages of a parallel build showing the same check: one computes it, the other waits and
+    reads it, so both report the very same result, time included."""
+    env = {**os.environ, bruteforce.CACHE_VARIABLE: str(tmp_path)}
+    run = [sys.executable, "-c", _ONE_CHECK]
+    workers = [subprocess.Popen(run, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    assert [w.stdout.readline() for w in workers] == ["ready\n"] * 2
+    for w in workers:
+        w.stdin.write("go\n")
+        w.stdin.flush()
+    first, second = (json.loads(w.communicate(timeout=300)[0]) for w in workers)
+    assert first == second and first[0]["agrees"]
+    assert [p.name for p in tmp_path.glob("*.json")] == ["rnn.bptt.dWaa.json"]
