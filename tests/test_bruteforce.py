@@ -72,7 +72,8 @@ def test_two_processes_asking_for_the_same_check_compute_it_once(tmp_path):
     reads it, so both report the very same result, time included."""
     env = {**os.environ, bruteforce.CACHE_VARIABLE: str(tmp_path)}
     run = [sys.executable, "-c", _ONE_CHECK]
-    workers = [subprocess.Popen(run, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "text": True}
+    workers = [subprocess.Popen(run, cwd=ROOT, env=env, **pipes) for _ in range(2)]
     assert [w.stdout.readline() for w in workers] == ["ready\n"] * 2
     for w in workers:
         w.stdin.write("go\n")
