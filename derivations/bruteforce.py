@@ -91,7 +91,8 @@ def derivative(expr, x):
             if e == x or not e.args:
                 done[e] = sp.Integer(e == x)
             else:
-                done[e] = sp.Add(*(_partial(e, i) * d_arg for i, d_arg in enumerate(map(d, e.args)) if d_arg != 0))
+                chain = (_partial(e, i) * d_arg for i, d_arg in enumerate(map(d, e.args)) if d_arg != 0)
+                done[e] = sp.Add(*chain)
         return done[e]
 
     return d(expr)
@@ -187,12 +188,9 @@ def problem(chapter):
     sizes = SIZES[chapter]
     n_x, n_a, n_y, m, T = (sizes[k] for k in ("n_x", "n_a", "n_y", "m", "T_x"))
     shapes = import_module(f"derivations.{chapter}").PARAMETERS.items()
-    return {
-        "x": [numbers(n_x, m, 30 + t) for t in range(T)],
-        "y": [one_hot(n_y, m, t) for t in range(T)],
-        "a0": numbers(n_a, m, 40),
-        "parameters": {k: numbers(_size(s.rows, sizes), _size(s.cols, sizes), seed) for seed, (k, s) in enumerate(shapes, 1)},
-    }
+    parameters = {k: numbers(_size(s.rows, sizes), _size(s.cols, sizes), seed) for seed, (k, s) in enumerate(shapes, 1)}
+    x = [numbers(n_x, m, 30 + t) for t in range(T)]
+    return {"x": x, "y": [one_hot(n_y, m, t) for t in range(T)], "a0": numbers(n_a, m, 40), "parameters": parameters}
 
 
 def derived_gradients(chapter):
@@ -200,9 +198,9 @@ def derived_gradients(chapter):
     :func:`problem`, at :data:`DIGITS` digits."""
     x, y, a0, parameters = problem(chapter).values()
     with mpmath.workdps(DIGITS):
-        return import_module(f"derivations.{chapter}").loss_gradients(
-            [in_mpmath(M) for M in x], [in_mpmath(M) for M in y], in_mpmath(a0), {k: in_mpmath(v) for k, v in parameters.items()}
-        )
+        x, y = [in_mpmath(M) for M in x], [in_mpmath(M) for M in y]
+        parameters = {k: in_mpmath(v) for k, v in parameters.items()}
+        return import_module(f"derivations.{chapter}").loss_gradients(x, y, in_mpmath(a0), parameters)
 
 
 def checks(chapter, prefix=""):
