@@ -60,7 +60,7 @@ def test_verification_outputs_are_on_the_pages(built_site, page):
     assert "max abs(numpy − derived), float64" in text
     assert "<table" in text  # the verification tables are rendered, not shown as Markdown source
     code = re.sub(r"<[^>]+>", "", text).replace("&quot;", '"')
-    assert ("def _backward(da, cell_caches, x):" if page.endswith("bptt") else "def _cell_backward(") in code
+    assert ("def _backward(da: Array, cell_caches:" if page.endswith("bptt") else "def _cell_backward(da_next: Array") in code
 
 
 def test_no_page_refers_to_another_host(built_site):
