@@ -4,8 +4,8 @@ For each model, one row per derived partial derivative (the ``CELL``, ``OUTPUT``
 results of :mod:`derivations`), on one random problem in float64 where each quantity is compared
 at every time step:
 
-- **exact**: the brute-force cross-check of :mod:`derivations.bruteforce` (exact rationals,
-  entry-by-entry differentiation of the scalar loss);
+- **exact**: the brute-force cross-check of :mod:`derivations.bruteforce` (rationals written
+  to 60 digits, exact entry-by-entry differentiation of the scalar loss);
 - **numpy**: max abs(:mod:`rnnlstm` − the derived formula evaluated in float64);
 - **finite differences**: the relative error of the derived value against central differences of
   the loss J, with the quantity perturbed at one step and every later value recomputed from the

@@ -47,13 +47,15 @@ def glue_sizes(name, sizes):
 def glue_brute_force(chapter):
     """Glue what the prose says of :mod:`derivations.bruteforce` for ``chapter`` ("rnn", "lstm"):
     its sizes as ``bruteforce`` and ``bruteforce-T_x``, ..., the sizes a single cell uses as
-    ``bruteforce-cell``, its digits as ``bruteforce-digits`` (text) and its tolerance as
+    ``bruteforce-cell``, the digits its numbers are written in as ``bruteforce-precision`` and
+    those it compares to as ``bruteforce-digits`` (text), and its tolerance as
     ``bruteforce-tolerance``."""
     from derivations import bruteforce
 
     sizes = bruteforce.SIZES[chapter]
     glue_sizes("bruteforce", sizes)
     glue_sizes("bruteforce-cell", {k: sizes[k] for k in ("n_x", "n_a", "m")})
+    glue_text("bruteforce-precision", bruteforce.PRECISION)
     glue_text("bruteforce-digits", bruteforce.DIGITS)
     glue_math("bruteforce-tolerance", power_of_ten(float(bruteforce.TOLERANCE)))
 
