@@ -37,11 +37,12 @@ def glue_text(name, text):
 
 
 def glue_sizes(name, sizes):
-    """Glue ``{"n_x": 2, "m": 2, ...}`` as ``name`` ("n_x = 2, m = 2, ...", inline math) and each
-    size as ``name-key`` ("m = 2")."""
+    """Glue ``{"n_x": 2, "m": 2, ...}`` as ``name`` for the ``{glue:md}`` role ("$n_x = 2$, $m = 2$,
+    ...": one piece of math per size, so that a narrow screen can break the line between them) and
+    each size as ``name-key`` ("m = 2", inline math for the ``{glue}`` role)."""
     for key, value in sizes.items():
         glue_math(f"{name}-{key}", f"{key} = {value}")
-    glue_math(name, r",\ ".join(f"{key} = {value}" for key, value in sizes.items()))
+    glue_text(name, ", ".join(f"${key} = {value}$" for key, value in sizes.items()))
 
 
 def glue_brute_force(chapter):

@@ -172,10 +172,9 @@ def test_timed_checks_finds_checks_of_measured_times(source, lines):
     assert timed_checks(source) == lines
 
 
-def _glued_inline_math(html):
-    """The LaTeX of every inline math that a page glued from its code (MyST-NB marks it ``output``)."""
-    spans = re.findall(r'<span class="([^"]*)">\\\((.*?)\\\)</span>', html, flags=re.S)
-    return [math.removeprefix(r"\displaystyle").strip() for classes, math in spans if {"output", "math"} <= set(classes.split())]
+def _inline_math(html):
+    """The LaTeX of every inline math on a built page."""
+    return [m.removeprefix(r"\displaystyle").strip() for m in re.findall(r'<span class="[^"]*\bmath\b[^"]*">\\\((.*?)\\\)</span>', html, flags=re.S)]
 
 
 @pytest.mark.parametrize(
@@ -188,7 +187,11 @@ def _glued_inline_math(html):
     ],
 )
 def test_built_pages_show_the_brute_force_sizes_glued_from_the_code(built_site, page, chapter, keys):
-    glued = _glued_inline_math((built_site / f"{page}.html").read_text())
-    shown = {piece.strip() for math in glued for piece in math.split(r",\ ")}
-    missing = [f"{k} = {bruteforce.SIZES[chapter][k]}" for k in keys if f"{k} = {bruteforce.SIZES[chapter][k]}" not in shown]
-    assert not missing, f"{page}.html does not show {missing} glued from bruteforce.SIZES; glued inline math: {glued}"
+    """The page shows each size of ``bruteforce.SIZES`` as math, and its source types none of them:
+    they can only have come from the glue."""
+    expected = [f"{k} = {bruteforce.SIZES[chapter][k]}" for k in keys]
+    shown = set(_inline_math((built_site / f"{page}.html").read_text()))
+    assert not (missing := [e for e in expected if e not in shown]), f"{page}.html does not show {missing}: {shown}"
+    prose = re.sub(r"```\{code-cell\}.*?```", "", (DOCS / f"{page}.md").read_text(), flags=re.S)
+    typed = [k for k in keys if re.search(rf"\b{k}\s*=\s*\d", prose)]
+    assert not typed, f"{page}.md types the size of {typed} instead of gluing bruteforce.SIZES"
