@@ -177,6 +177,7 @@ def _inline_math(html):
     return [m.removeprefix(r"\displaystyle").strip() for m in re.findall(r'<span class="[^"]*\bmath\b[^"]*">\\\((.*?)\\\)</span>', html, flags=re.S)]
 
 
+@pytest.mark.docs  # built_site builds the book
 @pytest.mark.parametrize(
     "page, chapter, keys",
     [
