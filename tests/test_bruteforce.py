@@ -15,6 +15,7 @@ import pytest
 import sympy as sp
 
 from derivations import bruteforce, lstm
+from derivations.activations import sigmoid
 from derivations.calculus import Derived
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +25,7 @@ def test_the_derivative_is_sympys_on_shared_subexpressions():
     x, y = sp.symbols("x y")
     inner = sp.tanh(x * y + 1)
     expr = sp.log(1 + sp.exp(inner)) * inner**2 + sp.exp(-inner) / (inner + 3)  # ``inner`` shared
+    expr += sigmoid(x * inner) * (1 + x**2) ** y * inner  # the project's σ, a variable exponent, three factors
     difference = bruteforce.derivative(expr, x) - sp.diff(expr, x)
     assert all(abs(difference.subs({x: u, y: v}).evalf(30)) < 1e-25 for u, v in [(0.3, -0.7), (-1.1, 0.4)])
     assert bruteforce.derivative(expr, sp.Symbol("z")) == 0
