@@ -144,6 +144,19 @@ class _ElementwisePrinter(LatexPrinter):
             return rf"\left({self._inner}\right)^{{{expr.exp}}}"
         return super()._print_Pow(expr)
 
+    def _print_Mul(self, expr):
+        """A product of two or more factors of the matrix is elementwise: ``Γ ⊙ (1 − Γ)``, never
+        ``Γ (1 − Γ)``, which the book's notation reads as a matrix product."""
+        factors = expr.as_ordered_factors()  # in the order LaTeX prints them: Γ before (1 − Γ)
+        elementwise = [f for f in factors if f.has(self._placeholder)]
+        if len(elementwise) < 2:
+            return super()._print_Mul(expr)
+        body = r" \odot ".join(rf"\left({self._print(f)}\right)" if f.is_Add else self._print(f) for f in elementwise)
+        scalar = sp.Mul(*(f for f in factors if not f.has(self._placeholder)))
+        if scalar == 1:
+            return body
+        return f"- {body}" if scalar == -1 else f"{self._print(scalar)} {body}"
+
 
 def latex(expr) -> str:
     """LaTeX for a SymPy expression in the course's notation."""

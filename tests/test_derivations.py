@@ -6,10 +6,12 @@ import json
 
 import pytest
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 import derivations
 from derivations import __main__ as cli
-from derivations import bruteforce, calculus, notation, output, rnn
+from derivations import bruteforce, calculus, lstm, notation, output, rnn
+from derivations.notation import latex
 
 
 def test_notation_writes_the_course_superscripts_in_order():
@@ -24,6 +26,15 @@ def test_every_chapter_equation_is_printed_in_course_notation():
     assert r"\odot" in cell and r"\left(a^{\langle t \rangle}\right)^{2}" in cell
     assert derivations.get("rnn.cell.dba").latex.endswith(r"\sum_{i=1}^{m} dz^{(i)\langle t \rangle}")
     assert derivations.get("rnn.forward.z").latex.endswith("+ b_a")  # the broadcast bias is written b_a
+
+
+def test_an_elementwise_product_is_printed_with_odot():
+    """σ′ = Γ ⊙ (1 − Γ): juxtaposition is the matrix product in the book's notation."""
+    gate = r"\Gamma_f^{\langle t \rangle}"
+    assert derivations.get("lstm.cell.sigma_prime").latex.endswith(rf"= {gate} \odot \left(1 - {gate}\right)")
+    v = sp.Dummy("v")
+    quarter = ElementwiseApplyFunction(sp.Lambda(v, -v * (1 - v) / 4), lstm.ft)
+    assert latex(quarter) == rf"- \frac{{1}}{{4}} {gate} \odot \left(1 - {gate}\right)"
 
 
 def test_local_derivatives_are_written_in_terms_of_the_value():
