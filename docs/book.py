@@ -45,17 +45,18 @@ def glue_sizes(name, sizes):
     glue_text(name, ", ".join(f"${key} = {value}$" for key, value in sizes.items()))
 
 
-def glue_brute_force(chapter):
-    """Glue what the prose says of :mod:`derivations.bruteforce` for ``chapter`` ("rnn", "lstm"):
-    its sizes as ``bruteforce`` and ``bruteforce-T_x``, ..., the sizes a single cell uses as
-    ``bruteforce-cell``, the digits its numbers are written in as ``bruteforce-precision`` and
-    those it compares to as ``bruteforce-digits`` (text), and its tolerance as
-    ``bruteforce-tolerance``."""
+def glue_brute_force(chapter=None):
+    """Glue what the prose says of :mod:`derivations.bruteforce`: the digits its numbers are
+    written in as ``bruteforce-precision`` and those it compares to as ``bruteforce-digits``
+    (text), its tolerance as ``bruteforce-tolerance``, and for ``chapter`` ("rnn", "lstm") its
+    sizes as ``bruteforce`` and ``bruteforce-T_x``, ..., the sizes a single cell uses as
+    ``bruteforce-cell``."""
     from derivations import bruteforce
 
-    sizes = bruteforce.SIZES[chapter]
-    glue_sizes("bruteforce", sizes)
-    glue_sizes("bruteforce-cell", {k: sizes[k] for k in ("n_x", "n_a", "m")})
+    if chapter is not None:
+        sizes = bruteforce.SIZES[chapter]
+        glue_sizes("bruteforce", sizes)
+        glue_sizes("bruteforce-cell", {k: sizes[k] for k in ("n_x", "n_a", "m")})
     glue_text("bruteforce-precision", bruteforce.PRECISION)
     glue_text("bruteforce-digits", bruteforce.DIGITS)
     glue_math("bruteforce-tolerance", power_of_ten(float(bruteforce.TOLERANCE)))
