@@ -34,8 +34,8 @@ x_prev = quantity("x_prev", "x", n_x, m, time="t-1")
 cct_prev = quantity("cct_prev", r"\tilde{c}", n_a, m, time="t-1")
 da_after = quantity("da_after", "da", n_a, m, time="t+1")
 # What a row slice is meant to pick: the first n_a columns (multiplying a⟨t−1⟩) and the rest (x⟨t⟩)
-W_rows_a = {g: quantity(f"{w}[:n_a, :]", f"W_{l}[:n_a, :]", n_a, n_a) for g, (w, _, l, _) in lstm.GATES.items()}
-W_rows_x = {g: quantity(f"{w}[n_a:, :]", f"W_{l}[n_a:, :]", n_a, n_x) for g, (w, _, l, _) in lstm.GATES.items()}
+W_rows_a = {g: quantity(f"{w}[:n_a, :]", f"W_{l}[{{:}}n_a, {{:}}]", n_a, n_a) for g, (w, _, l, _) in lstm.GATES.items()}
+W_rows_x = {g: quantity(f"{w}[n_a:, :]", f"W_{l}[n_a{{:}}, {{:}}]", n_a, n_x) for g, (w, _, l, _) in lstm.GATES.items()}
 
 _tanh_prime_c = elementwise(lambda s: 1 - sp.tanh(s) ** 2, lstm.c_next)  # 1 − tanh²(c⟨t⟩)
 

@@ -37,6 +37,9 @@ GATES = {
     "ot": ("Wo", "bo", "o", sigmoid),
 }
 GATE_LATEX = {"ft": r"\Gamma_f", "it": r"\Gamma_u", "cct": r"\tilde{c}", "ot": r"\Gamma_o"}
+# The gradient of each gate's value, named by its symbol: the course's notebooks use dft, dit, dcct
+# and dot for the gradients of the pre-activations (our dzf, dzi, dzc, dzo), so those names are not ours
+DGATE = {"ft": "dGamma_f", "it": "dGamma_u", "cct": "dc_tilde", "ot": "dGamma_o"}
 
 # Parameters, shared by every time step
 W = {g: quantity(w, f"W_{l}", n_a, n_a + n_x) for g, (w, _, l, _) in GATES.items()}
@@ -45,8 +48,8 @@ Wy = quantity("Wy", "W_y", n_y, n_a)
 by = quantity("by", "b_y", n_y, 1)
 PARAMETERS = {p.name: p for p in [*(q for g in GATES for q in (W[g], b[g])), Wy, by]}
 # The column blocks of each gate weight: W[:, :n_a] multiplies a⟨t−1⟩, W[:, n_a:] multiplies x⟨t⟩
-W_a = {g: quantity(f"{W[g].name}[:, :n_a]", f"W_{l}[:, :n_a]", n_a, n_a) for g, (_, _, l, _) in GATES.items()}
-W_x = {g: quantity(f"{W[g].name}[:, n_a:]", f"W_{l}[:, n_a:]", n_a, n_x) for g, (_, _, l, _) in GATES.items()}
+W_a = {g: quantity(f"{W[g].name}[:, :n_a]", f"W_{l}[{{:}}, {{:}}n_a]", n_a, n_a) for g, (_, _, l, _) in GATES.items()}
+W_x = {g: quantity(f"{W[g].name}[:, n_a:]", f"W_{l}[{{:}}, n_a{{:}}]", n_a, n_x) for g, (_, _, l, _) in GATES.items()}
 
 # One time step
 xt = quantity("xt", "x", n_x, m, time="t")
@@ -83,11 +86,12 @@ FORWARD = {
 }
 LOSS = loss_latex()
 
-# Gradients, dX = ∂J/∂X, given the two upstream gradients of the cell
+# Gradients, dX = ∂J/∂X, given what the cell receives: all of da⟨t⟩, and c⟨t⟩'s share from step t+1
+# (the rest of dc⟨t⟩ comes through a⟨t⟩, inside the cell). dX_{←N} is the share of dX that comes from N.
 da_next = quantity("da_next", "da", n_a, m, time="t")
-dc_next = quantity("dc_next", "dc", n_a, m, time="t")
-dc = quantity("dc", r"dc_{\mathrm{total}}", n_a, m, time="t")
-dgate = {g: quantity(f"d{g}", f"d{GATE_LATEX[g]}", n_a, m, time="t") for g in GATES}
+dc_next = quantity("dc_next", r"dc_{\leftarrow t+1}", n_a, m, time="t")
+dc = quantity("dc", "dc", n_a, m, time="t")
+dgate = {g: quantity(DGATE[g], f"d{GATE_LATEX[g]}", n_a, m, time="t") for g in GATES}
 dz = {g: quantity(f"dz{g[0]}", f"dz_{GATES[g][2]}", n_a, m, time="t") for g in GATES}
 dzy = quantity("dzy", "dz_y", n_y, m, time="t")
 sigma_prime = quantity("sigma_prime", r"\sigma'\left(z_f^{\langle t \rangle}\right)", n_a, m)
@@ -120,17 +124,17 @@ def _cell():
         ElementwiseApplyFunction(local_derivative(sp.tanh), cct),
         "d tanh(s)/ds, written in terms of the value c̃ = tanh(s)",
     )
-    yield Derived("dot", dgate["ot"], vjp(a_def, ot, da_next), "vjp of a⟨t⟩ = Γ_o ⊙ tanh(c⟨t⟩) w.r.t. Γ_o")
+    yield Derived(DGATE["ot"], dgate["ot"], vjp(a_def, ot, da_next), "vjp of a⟨t⟩ = Γ_o ⊙ tanh(c⟨t⟩) w.r.t. Γ_o")
     yield Derived(
         "dc",
         dc,
         dc_next + vjp(a_def, c_next, da_next),
-        "c⟨t⟩ is used by step t+1 (dc⟨t⟩ from above) and by a⟨t⟩ (vjp of Γ_o ⊙ tanh(c⟨t⟩))",
+        "c⟨t⟩ is used by step t+1 (its share dc_{←t+1}⟨t⟩ comes in) and by a⟨t⟩ (vjp of Γ_o ⊙ tanh(c⟨t⟩))",
     )
     for g in ("cct", "it", "ft"):
-        yield Derived(f"d{g}", dgate[g], vjp(c_def, gate[g], dc), f"vjp of c⟨t⟩ w.r.t. {GATE_LATEX[g]}")
-    yield Derived("dc_prev", quantity("dc_prev", "dc", n_a, m, time="t-1"), vjp(c_def, c_prev, dc),
-                  "vjp of c⟨t⟩ w.r.t. c⟨t−1⟩")  # fmt: skip
+        yield Derived(DGATE[g], dgate[g], vjp(c_def, gate[g], dc), f"vjp of c⟨t⟩ w.r.t. {GATE_LATEX[g]}")
+    yield Derived("dc_prev", quantity("dc_prev", r"dc_{\leftarrow t}", n_a, m, time="t-1"), vjp(c_def, c_prev, dc),
+                  "vjp of c⟨t⟩ w.r.t. c⟨t−1⟩: step t's share of dc⟨t−1⟩")  # fmt: skip
     for g, (_, _, letter, f) in GATES.items():
         gradient = vjp(z[g].applyfunc(f), z[g], dgate[g])
         yield Derived(
@@ -153,7 +157,7 @@ def _cell():
         "concat is used by all four gates: the sum of the four vjps",
     )
     for key, wrt, symbol in [
-        ("da_prev", a_prev, quantity("da_prev", "da", n_a, m, time="t-1")),
+        ("da_prev", a_prev, quantity("da_prev", r"da_{\leftarrow t}", n_a, m, time="t-1")),
         ("dxt", xt, quantity("dxt", "dx", n_x, m, time="t")),
     ]:
         yield Derived(
@@ -161,7 +165,8 @@ def _cell():
             symbol,
             sp.MatAdd(*(vjp(_z(g, a_prev, xt), wrt, dz[g]) for g in GATES)),
             f"the sum of the four gates' vjps w.r.t. {wrt.name}, each gate's W split into the columns that "
-            f"multiply a⟨t−1⟩ and x⟨t⟩: the rows of dconcat that belong to {wrt.name}",
+            f"multiply a⟨t−1⟩ and x⟨t⟩: the rows of dconcat that belong to {wrt.name}"
+            + (" (step t's share of da⟨t−1⟩)" if key == "da_prev" else ""),
         )
 
 
@@ -171,7 +176,7 @@ CELL = {d.name: d for d in _cell()}
 def composed(key):
     """A cell result with every intermediate gradient substituted, down to da⟨t⟩ and dc⟨t⟩:
     the chain rule written out in one expression, as references usually print it."""
-    inner = {CELL[k].lhs: CELL[k].rhs for k in ("dot", "dc", "dcct", "dit", "dft")}
+    inner = {CELL[k].lhs: CELL[k].rhs for k in ("dc", *DGATE.values())}
     rhs = CELL[key].rhs
     while rhs.has(*inner):
         rhs = rhs.xreplace(inner)
@@ -189,7 +194,7 @@ OUTPUT = {
 x_next = quantity("x_next", "x", n_x, m, time="t+1")
 dz_next = {g: quantity(f"dz{g[0]}_next", f"dz_{GATES[g][2]}", n_a, m, time="t+1") for g in GATES}
 ft_next = quantity("ft_next", r"\Gamma_f", n_a, m, time="t+1")
-dc_total_next = quantity("dc_next_total", r"dc_{\mathrm{total}}", n_a, m, time="t+1")
+dc_after = quantity("dc_after", "dc", n_a, m, time="t+1")
 dz_1 = {g: quantity(f"dz{g[0]}_1", f"dz_{GATES[g][2]}", n_a, m, time="1") for g in GATES}
 
 
@@ -206,8 +211,8 @@ def _bptt():
     yield Derived(
         "dc_next",
         dc_next,
-        vjp(c_after, c_next, dc_total_next),
-        "c⟨t⟩ is used by c⟨t+1⟩ = Γ_f⟨t+1⟩ ⊙ c⟨t⟩ + ...: step t+1's dc_prev; 0 after T_x",
+        vjp(c_after, c_next, dc_after),
+        "c⟨t⟩ is used by c⟨t+1⟩ = Γ_f⟨t+1⟩ ⊙ c⟨t⟩ + ...: step t+1's dc_prev, its share of dc⟨t⟩; 0 after T_x",
     )
     for key in TOTAL:
         step = CELL if key in CELL else OUTPUT
@@ -226,7 +231,7 @@ BPTT = {d.name: d for d in _bptt()}
 
 # For the checks: what each cell result differentiates, and the carried states with their gradients
 WRT = {
-    "dot": ot, "dc": c_next, "dcct": cct, "dit": it, "dft": ft, "dc_prev": c_prev,
+    DGATE["ot"]: ot, "dc": c_next, DGATE["cct"]: cct, DGATE["it"]: it, DGATE["ft"]: ft, "dc_prev": c_prev,
     **{dz[g].name: z[g] for g in GATES}, **{f"d{W[g].name}": W[g] for g in GATES},
     **{f"d{b[g].name}": b[g] for g in GATES}, "dconcat": concat, "da_prev": a_prev, "dxt": xt,
 }  # fmt: skip
@@ -286,7 +291,7 @@ def loss_gradients(x, y, a0, parameters):
     """
     steps = forward(x, a0, parameters)
     zero = a0 * 0
-    after = {**{dz_next[g]: zero for g in GATES}, ft_next: zero, dc_total_next: zero}  # nothing after T_x
+    after = {**{dz_next[g]: zero for g in GATES}, ft_next: zero, dc_after: zero}  # nothing after T_x
     for t in reversed(range(len(x))):
         step = steps[t]
         step[yt] = y[t]
@@ -295,7 +300,7 @@ def loss_gradients(x, y, a0, parameters):
         step[dc_next] = evaluate(BPTT["dc_next"].rhs, {**step, **after})
         for d in [*CELL.values(), *OUTPUT.values()]:
             step[d.lhs] = evaluate(d.rhs, step)
-        after = {**{dz_next[g]: step[dz[g]] for g in GATES}, ft_next: step[ft], dc_total_next: step[dc]}
+        after = {**{dz_next[g]: step[dz[g]] for g in GATES}, ft_next: step[ft], dc_after: step[dc]}
     return {
         **{k: reduce(operator.add, (s[STEP[k]] for s in steps)) for k in TOTAL},
         "dx": [s[CELL["dxt"].lhs] for s in steps],

@@ -60,6 +60,36 @@ def quantity(name, base, rows, cols, *, time=None, layer=None, example=None):
     return sp.MatrixSymbol(name, rows, cols)
 
 
+def _order(symbol) -> int:
+    """Where ``symbol`` was defined among the quantities: the derivations define them in reading order."""
+    names = list(_QUANTITIES)
+    return names.index(symbol.name) if symbol.name in _QUANTITIES else len(names)
+
+
+def _is_gradient(symbol) -> bool:
+    return symbol.name in _QUANTITIES and _QUANTITIES[symbol.name].base.startswith("d")
+
+
+def _factor_rank(arg) -> int:
+    """0 for a gradient (or an expression holding one), 1 for a gate Γ, 2 for another quantity,
+    3 for anything else."""
+    if any(_is_gradient(s) for s in arg.atoms(sp.MatrixSymbol)):
+        return 0
+    if not isinstance(arg, sp.MatrixSymbol) or arg.name not in _QUANTITIES:
+        return 3
+    return 1 if _QUANTITIES[arg.name].base.startswith(r"\Gamma") else 2
+
+
+def _term_rank(term) -> tuple[int, int, int]:
+    symbols = term.atoms(sp.MatrixSymbol)
+    gradients = [_order(s) for s in symbols if _is_gradient(s)]
+    return (
+        0 if isinstance(term, sp.MatrixSymbol) else 1,
+        min(gradients, default=len(_QUANTITIES)),
+        min((_order(s) for s in symbols), default=len(_QUANTITIES)),
+    )
+
+
 def _is_ones(expr) -> bool:
     return isinstance(expr, sp.OneMatrix)
 
@@ -79,7 +109,9 @@ class CoursePrinter(LatexPrinter):
         return rf"\left({self._print(arg)}\right)^{{T}}"
 
     def _print_HadamardProduct(self, expr):
-        return r" \odot ".join(self._factor(arg) for arg in expr.args)
+        """The factors in the course's order: the upstream gradient first, then the gates, then
+        the rest (dc ⊙ Γ_f, Γ_f ⊙ c⟨t−1⟩, da ⊙ Γ_o ⊙ (1 − tanh²c)); SymPy's own order is alphabetical."""
+        return r" \odot ".join(self._factor(arg) for arg in sorted(expr.args, key=_factor_rank))
 
     def _print_MatMul(self, expr):
         coeff, factors = expr.as_coeff_matrices()
@@ -99,7 +131,10 @@ class CoursePrinter(LatexPrinter):
         return f"{self._print(coeff)} {body}"
 
     def _print_MatAdd(self, expr):
-        terms = [self._print(arg) for arg in expr.args]
+        """The terms in the course's order: a lone quantity first (dc_{←t+1} + ...), then by the
+        gradient each term carries, in the order the derivations define them (the output's share
+        dz_y before step t+1's; the gates f, u, c, o)."""
+        terms = [self._print(arg) for arg in sorted(expr.args, key=_term_rank)]
         out = terms[0]
         for term in terms[1:]:
             out += f" - {term[2:]}" if term.startswith("- ") else f" + {term}"

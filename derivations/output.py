@@ -125,7 +125,7 @@ def derive_dzy(name, dzy, yhat, y):
 
 def derive_output_layer(zy_def, W, b, a_next, yt_pred, yt, dzy, dW_step, db_step):
     """Every gradient of the output layer at step t: dz_y, the weight's and bias's, and da_ŷ."""
-    da_y = quantity("da_y", r"da_{\hat{y}}", n_a, m, time="t")
+    da_y = quantity("da_y", r"da_{\leftarrow \hat{y}}", n_a, m, time="t")
     targets = [(f"d{W.name}", W, dW_step), (f"d{b.name}", b, db_step), ("da_y", a_next, da_y)]
     return [derive_dzy("dzy", dzy, yt_pred, yt), *linear_vjps(zy_def, dzy, targets, "z_y⟨t⟩")]
 

@@ -83,7 +83,7 @@ def _cell():
             ("dWaa", Waa, STEP["dWaa"]),
             ("dba", ba, STEP["dba"]),
             ("dxt", xt, quantity("dxt", "dx", n_x, m, time="t")),
-            ("da_prev", a_prev, quantity("da_prev", "da", n_a, m, time="t-1")),
+            ("da_prev", a_prev, quantity("da_prev", r"da_{\leftarrow t}", n_a, m, time="t-1")),
         ],
         "z⟨t⟩",
     )

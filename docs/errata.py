@@ -98,10 +98,10 @@ def e9_cell_forward(xt, a_prev, c_prev, p):
 
 def e9_cell_backward(da_next, dc_next, cache):
     _, c_next, _, c_prev, ft, it, cct, ot, _, _ = cache
-    dot = da_next * c_next  # the backward of a = Γ_o ⊙ c: consistent with its own forward
+    dGamma_o = da_next * c_next  # the backward of a = Γ_o ⊙ c: consistent with its own forward
     dc = dc_next + da_next * ot
     g = {"dc_prev": dc * ft, "dzf": ft * (1 - ft) * dc * c_prev, "dzi": it * (1 - it) * dc * cct,
-         "dzc": (1 - cct**2) * dc * it, "dzo": ot * (1 - ot) * dot}  # fmt: skip
+         "dzc": (1 - cct**2) * dc * it, "dzo": ot * (1 - ot) * dGamma_o}  # fmt: skip
     return {**g, **lstm._linear_backward(g, cache)}
 
 

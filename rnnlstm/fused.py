@@ -167,8 +167,8 @@ def _predictions(A_out: Array, W: Array, b: Array, m: int) -> Array:
 
 
 def _output_layer(A_out: Array, y: Array, W: Array, b: Array, m: int) -> tuple[float, Array, Array, Array]:
-    """The output layer on the rows of a⟨1⟩ … a⟨T_x⟩: J, dW, db and da_y (rows, in the array of
-    da_next, which the loop completes in place)."""
+    """The output layer on the rows of a⟨1⟩ … a⟨T_x⟩: J, dW, db and da_y, the prediction's shares
+    da_{←ŷ}⟨t⟩ (rows, in the array of da_next, which the loop completes in place)."""
     J, _, dW, db, da_y = output_layer(_sequence(A_out, m), y, W, b)
     return J, dW, db, _rows(da_y, A_out.dtype)
 
@@ -218,11 +218,11 @@ def _rnn_backward(da_next: Array, caches: FusedRNNCaches) -> Gradients:
     dZ = _scratch("rnn.dZ", (T * m, n_a), dtype)
     np.multiply(AX[m:, :n_a], AX[m:, :n_a], out=dZ)
     np.subtract(1, dZ, out=dZ)  # tanh' = 1 − a⟨t⟩², every step at once; the loop multiplies in da
-    carried = np.zeros((m, n_a), dtype)  # W_aa^T dz⟨t+1⟩, 0 after the last step
+    carried = np.zeros((m, n_a), dtype)  # da_{←t+1}⟨t⟩ = W_aa^T dz⟨t+1⟩, 0 after the last step
     for t in reversed(range(T)):
         now = slice(t * m, (t + 1) * m)
         da, dz = da_next[now], dZ[now]
-        da += carried  # da⟨t⟩ = da_y⟨t⟩ + W_aa^T dz⟨t+1⟩
+        da += carried  # da⟨t⟩ = da_{←ŷ}⟨t⟩ + da_{←t+1}⟨t⟩
         dz *= da
         np.matmul(dz, Waa, out=carried)
     dWb = dZ.T @ AX[: T * m]  # [dW_aa | dW_ax | db_a] = Σ_t dz⟨t⟩ [a⟨t−1⟩; x⟨t⟩; 1]^T: one GEMM
@@ -331,24 +331,24 @@ def _lstm_backward(da_next: Array, caches: FusedLSTMCaches) -> tuple[Array, Arra
     df, di, do, dcc = raw[:, :n_a], raw[:, n_a : 2 * n_a], raw[:, 2 * n_a : 3 * n_a], raw[:, 3 * n_a :]
     dc_next = np.empty((T * m, n_a), dtype)
     dc_next[(T - 1) * m :] = 0  # nothing comes back from beyond the last step
-    carried_a = np.zeros((m, n_a), dtype)  # da⟨t⟩ from step t+1: dz⟨t+1⟩ W[:, :n_a]
+    carried_a = np.zeros((m, n_a), dtype)  # da_{←t+1}⟨t⟩ = dz⟨t+1⟩ W[:, :n_a] (rows)
     for t in reversed(range(T)):
         now, after = slice(t * m, (t + 1) * m), slice((t + 1) * m, (t + 2) * m)
-        s, d, tc, dh, dc = S[now], dG[now], TC[now], da_next[now], dc_next[now]
+        s, d, tc, dh, dc_share = S[now], dG[now], TC[now], da_next[now], dc_next[now]
         f, i, o, cc = s[:, :n_a], s[:, n_a : 2 * n_a], s[:, 2 * n_a :], G[now, 3 * n_a :]
-        dh += carried_a  # da⟨t⟩ = da_y⟨t⟩ + dz⟨t+1⟩ W[:, :n_a]
+        dh += carried_a  # da⟨t⟩ = da_{←ŷ}⟨t⟩ + da_{←t+1}⟨t⟩
         np.multiply(AX[after, :n_a], tc, out=work)  # a⟨t⟩ ⊙ tanh c = Γ_o ⊙ tanh²c
         np.subtract(o, work, out=work)  # Γ_o ⊙ (1 − tanh²c)
         work *= dh
-        work += dc  # dc_total = dc⟨t⟩ + da ⊙ Γ_o ⊙ (1 − tanh²c)
+        work += dc_share  # dc⟨t⟩ = dc_{←t+1}⟨t⟩ + da ⊙ Γ_o ⊙ (1 − tanh²c)
         np.multiply(dh, tc, out=do)  # dΓ_o
-        np.multiply(work, C[now], out=df)  # dΓ_f = dc_total ⊙ c⟨t−1⟩
-        np.multiply(work, cc, out=di)  # dΓ_u = dc_total ⊙ c̃
-        np.multiply(work, i, out=dcc)  # dc̃ = dc_total ⊙ Γ_u
+        np.multiply(work, C[now], out=df)  # dΓ_f = dc ⊙ c⟨t−1⟩
+        np.multiply(work, cc, out=di)  # dΓ_u = dc ⊙ c̃
+        np.multiply(work, i, out=dcc)  # dc̃ = dc ⊙ Γ_u
         if t:
-            np.multiply(work, f, out=dc_next[now.start - m : now.start])  # dc⟨t−1⟩ = dc_total ⊙ Γ_f
+            np.multiply(work, f, out=dc_next[now.start - m : now.start])  # dc_{←t}⟨t−1⟩ = dc ⊙ Γ_f
         d *= raw  # through the four activations at once
-        np.matmul(d, Wa_q, out=carried_a)  # da⟨t−1⟩ from all four gates: one GEMM
+        np.matmul(d, Wa_q, out=carried_a)  # da_{←t}⟨t−1⟩ from all four gates: one GEMM
     dWb = dG.T @ AX[: T * m]  # [dW | db] = Σ_t dz⟨t⟩ [a⟨t−1⟩; x⟨t⟩; 1]^T: one GEMM over all steps
     dWb *= quarter
     dX = dG @ Wx_q  # every dx: one GEMM

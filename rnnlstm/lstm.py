@@ -107,25 +107,28 @@ def _forward(x: Array, a0: Array, parameters: Parameters, dims: Dimensions) -> t
 
 
 def lstm_cell_backward(da_next: Array, dc_next: Array, cache: LSTMCellCache) -> Gradients:
-    """Gradients through one cell, given da⟨t⟩ and dc⟨t⟩ from above.
+    """Gradients through one cell, given all of da⟨t⟩ and c⟨t⟩'s share from step t+1.
 
     Parameters
     ----------
     da_next : ndarray, shape (n_a, m)
+        da⟨t⟩ = ∂J/∂a⟨t⟩, the prediction's share and step t+1's together.
     dc_next : ndarray, shape (n_a, m)
-        The gradient c⟨t⟩ receives from step t+1 (zeros after the last step).
+        dc_{←t+1}⟨t⟩, the share of ∂J/∂c⟨t⟩ that comes from step t+1 (zeros after the last
+        step); the cell adds the share through a⟨t⟩.
     cache : tuple
         From :func:`lstm_cell_forward`.
 
     Returns
     -------
     dict
-        The course's ``dxt`` (n_x, m), ``da_prev`` (n_a, m), ``dc_prev`` (n_a, m), this step's
-        ``dWf, dWi, dWc, dWo`` (n_a, n_a + n_x) and ``dbf, dbi, dbc, dbo`` (n_a, 1); and the
-        intermediates, each (n_a, m) but ``dconcat`` (n_a + n_x, m): ``dot, dc, dcct, dit, dft``
-        (gradients of the gate values and the total cell gradient), ``dzf, dzi, dzc, dzo`` (of
-        the pre-activations), ``sigma_prime`` = Γ_f ⊙ (1 − Γ_f) and ``tanh_prime`` = 1 − c̃²:
-        every result of ``derivations.lstm.CELL``, by its name.
+        The course's ``dxt`` (n_x, m), ``da_prev`` (n_a, m) and ``dc_prev`` (n_a, m) — this step's
+        shares da_{←t}⟨t−1⟩ and dc_{←t}⟨t−1⟩ — this step's ``dWf, dWi, dWc, dWo`` (n_a, n_a + n_x)
+        and ``dbf, dbi, dbc, dbo`` (n_a, 1); and the intermediates, each (n_a, m) but ``dconcat``
+        (n_a + n_x, m): ``dc`` (all of dc⟨t⟩), ``dGamma_f, dGamma_u, dc_tilde, dGamma_o`` (of
+        the gate values Γ_f, Γ_u, c̃, Γ_o), ``dzf, dzi, dzc, dzo`` (of the pre-activations: the
+        course's notebooks call these ``dft, dit, dcct, dot``), ``sigma_prime`` = Γ_f ⊙ (1 − Γ_f)
+        and ``tanh_prime`` = 1 − c̃²: every result of ``derivations.lstm.CELL``, by its name.
     """
     dims = Dimensions()
     dims.check("cache[0] (a_next)", cache_entry(cache, 10, "lstm_cell_forward")[0], "n_a m")
@@ -137,17 +140,18 @@ def lstm_cell_backward(da_next: Array, dc_next: Array, cache: LSTMCellCache) -> 
 def _cell_backward(da_next: Array, dc_next: Array, cache: LSTMCellCache) -> Gradients:
     a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
     tanh_c = np.tanh(c_next)
-    dot = da_next * tanh_c
+    dGamma_o = da_next * tanh_c
     dc = dc_next + da_next * ot * (1 - tanh_c**2)
-    dcct = dc * it
-    dit = dc * cct
-    dft = dc * c_prev
+    dc_tilde = dc * it
+    dGamma_u = dc * cct
+    dGamma_f = dc * c_prev
     dc_prev = dc * ft
     sigma_prime = ft * (1 - ft)  # σ'(z_f) in terms of Γ_f
     tanh_prime = 1 - cct**2  # tanh'(z_c) in terms of c̃
-    g = {"sigma_prime": sigma_prime, "tanh_prime": tanh_prime, "dot": dot, "dc": dc, "dcct": dcct,
-         "dit": dit, "dft": dft, "dc_prev": dc_prev, "dzf": sigma_prime * dft, "dzi": it * (1 - it) * dit,
-         "dzc": tanh_prime * dcct, "dzo": ot * (1 - ot) * dot}  # fmt: skip
+    g = {"sigma_prime": sigma_prime, "tanh_prime": tanh_prime, "dGamma_o": dGamma_o, "dc": dc,
+         "dc_tilde": dc_tilde, "dGamma_u": dGamma_u, "dGamma_f": dGamma_f, "dc_prev": dc_prev,
+         "dzf": dGamma_f * sigma_prime, "dzi": dGamma_u * it * (1 - it), "dzc": dc_tilde * tanh_prime,
+         "dzo": dGamma_o * ot * (1 - ot)}  # fmt: skip
     return {**g, **_linear_backward(g, cache)}
 
 
@@ -170,8 +174,8 @@ def lstm_backward(da: Array, caches: LSTMCaches) -> Gradients:
     Parameters
     ----------
     da : ndarray, shape (n_a, m, T_x)
-        ∂J/∂a⟨t⟩ through the outputs only (e.g. W_yᵀ dz_y⟨t⟩); must have as many steps as
-        ``caches``.
+        The share of ∂J/∂a⟨t⟩ from outside the recurrence, e.g. the prediction's
+        da_{←ŷ}⟨t⟩ = W_yᵀ dz_y⟨t⟩; must have as many steps as ``caches``.
     caches : tuple
         From :func:`lstm_forward`.
 
@@ -179,9 +183,9 @@ def lstm_backward(da: Array, caches: LSTMCaches) -> Gradients:
     -------
     dict
         ``dx`` (n_x, m, T_x), ``da0`` (n_a, m), ``dWf, dWi, dWc, dWo`` (n_a, n_a + n_x),
-        ``dbf, dbi, dbc, dbo`` (n_a, 1), and what the recursion carries, both (n_a, m, T_x):
-        ``da_next``, the total gradient of every a⟨t⟩, and ``dc_next``, the gradient c⟨t⟩
-        receives from step t+1.
+        ``dbf, dbi, dbc, dbo`` (n_a, 1), and what the recursion hands each cell, both
+        (n_a, m, T_x): ``da_next``, all of da⟨t⟩, and ``dc_next``, c⟨t⟩'s share from step t+1,
+        dc_{←t+1}⟨t⟩.
     """
     cell_caches, x = check_backward(da, caches, "lstm_forward", 10)
     return _backward(da, cell_caches, x)
@@ -191,18 +195,18 @@ def _backward(da: Array, cell_caches: list[LSTMCellCache], x: Array) -> Gradient
     p = cell_caches[0][9]
     grads = {k: np.zeros_like(p[k[1:]]) for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")}
     dx = np.empty_like(x, dtype=np.result_type(x, da))
-    da_total, dc_total = np.empty_like(da), np.empty_like(da)
+    da_nexts, dc_nexts = np.empty_like(da), np.empty_like(da)
     da_prev = np.zeros_like(da[:, :, 0])  # nothing comes back from beyond the last step
     dc_prev = np.zeros_like(da[:, :, 0])
     for t in reversed(range(da.shape[2])):
-        da_next = da_total[:, :, t] = da[:, :, t] + da_prev  # the output's share plus step t+1's
-        dc_next = dc_total[:, :, t] = dc_prev
+        da_next = da_nexts[:, :, t] = da[:, :, t] + da_prev  # da⟨t⟩ = da_{←ŷ}⟨t⟩ + da_{←t+1}⟨t⟩
+        dc_next = dc_nexts[:, :, t] = dc_prev  # dc_{←t+1}⟨t⟩; the cell adds the share through a⟨t⟩
         g = _cell_backward(da_next, dc_next, cell_caches[t])
         dx[:, :, t] = g["dxt"]
         for k in grads:
             grads[k] += g[k]
         da_prev, dc_prev = g["da_prev"], g["dc_prev"]
-    return {"dx": dx, "da0": da_prev, **grads, "da_next": da_total, "dc_next": dc_total}
+    return {"dx": dx, "da0": da_prev, **grads, "da_next": da_nexts, "dc_next": dc_nexts}
 
 
 def lstm_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:

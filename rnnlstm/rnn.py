@@ -104,8 +104,9 @@ def rnn_cell_backward(da_next: Array, cache: RNNCellCache) -> Gradients:
     Returns
     -------
     dict
-        The course's ``dxt`` (n_x, m), ``da_prev`` (n_a, m), ``dWax`` (n_a, n_x), ``dWaa``
-        (n_a, n_a), ``dba`` (n_a, 1) (this step's contributions), and the intermediate
+        The course's ``dxt`` (n_x, m), ``da_prev`` (n_a, m) — this step's share of ∂J/∂a⟨t−1⟩,
+        da_{←t}⟨t−1⟩ — ``dWax`` (n_a, n_x), ``dWaa`` (n_a, n_a), ``dba`` (n_a, 1) (this step's
+        contributions), and the intermediate
         ``tanh_prime`` and ``dz`` (n_a, m): every result of ``derivations.rnn.CELL``, by its name.
     """
     dims = Dimensions()
@@ -139,7 +140,8 @@ def rnn_backward(da: Array, caches: RNNCaches) -> Gradients:
     Parameters
     ----------
     da : ndarray, shape (n_a, m, T_x)
-        ∂J/∂a⟨t⟩ through the outputs only (e.g. W_yaᵀ dz_y⟨t⟩); the recurrence adds the rest.
+        The share of ∂J/∂a⟨t⟩ from outside the recurrence, e.g. the prediction's
+        da_{←ŷ}⟨t⟩ = W_yaᵀ dz_y⟨t⟩; the recurrence adds step t+1's share.
     caches : tuple
         From :func:`rnn_forward`; ``da`` must have as many steps.
 
@@ -158,16 +160,16 @@ def _backward(da: Array, cell_caches: list[RNNCellCache], x: Array) -> Gradients
     p = cell_caches[0][3]
     grads = {k: np.zeros_like(p[k[1:]]) for k in ("dWax", "dWaa", "dba")}
     dx = np.empty_like(x, dtype=np.result_type(x, da))
-    da_total = np.empty_like(da)
+    da_nexts = np.empty_like(da)
     da_prev = np.zeros_like(da[:, :, 0])  # dz⟨T_x+1⟩ = 0: nothing comes from beyond the last step
     for t in reversed(range(da.shape[2])):
-        da_next = da_total[:, :, t] = da[:, :, t] + da_prev
+        da_next = da_nexts[:, :, t] = da[:, :, t] + da_prev  # da⟨t⟩ = da_{←ŷ}⟨t⟩ + da_{←t+1}⟨t⟩
         g = _cell_backward(da_next, cell_caches[t])
         dx[:, :, t] = g["dxt"]
         for k in grads:
             grads[k] += g[k]
         da_prev = g["da_prev"]
-    return {"dx": dx, "da0": da_prev, **grads, "da_next": da_total}
+    return {"dx": dx, "da0": da_prev, **grads, "da_next": da_nexts}
 
 
 def rnn_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:

@@ -32,7 +32,7 @@ def test_the_derivative_is_sympys_on_shared_subexpressions():
 
 
 def _without_forget_gate(derived):
-    """dc⟨t⟩ = Γ_f⟨t+1⟩ ⊙ dc_total⟨t+1⟩ with its Hadamard factor Γ_f⟨t+1⟩ dropped."""
+    """dc_{←t+1}⟨t⟩ = dc⟨t+1⟩ ⊙ Γ_f⟨t+1⟩ with its Hadamard factor Γ_f⟨t+1⟩ dropped."""
     kept = [f for f in derived.rhs.args if f != lstm.ft_next]
     assert isinstance(derived.rhs, sp.HadamardProduct) and len(kept) == 1, derived.rhs
     return Derived(derived.name, derived.lhs, kept[0], "planted: Γ_f⟨t+1⟩ dropped")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import sympy as sp
@@ -35,6 +36,48 @@ def test_an_elementwise_product_is_printed_with_odot():
     v = sp.Dummy("v")
     quarter = ElementwiseApplyFunction(sp.Lambda(v, -v * (1 - v) / 4), lstm.ft)
     assert latex(quarter) == rf"- \frac{{1}}{{4}} {gate} \odot \left(1 - {gate}\right)"
+
+
+def test_products_and_sums_are_printed_in_the_course_order():
+    """Gradient first, then gates, then the rest; a lone share first in a sum; gates f, u, c, o;
+    the prediction's share of da⟨t⟩ before step t+1's. SymPy's own order is alphabetical."""
+    assert lstm.FORWARD["c_next"].latex.endswith(
+        r"= \Gamma_f^{\langle t \rangle} \odot c^{\langle t-1 \rangle} + \Gamma_u^{\langle t \rangle} \odot \tilde{c}^{\langle t \rangle}"
+    )
+    assert lstm.CELL["dc_prev"].latex.endswith(r"= dc^{\langle t \rangle} \odot \Gamma_f^{\langle t \rangle}")
+    assert lstm.CELL["dc"].latex.split("= ")[1].startswith(r"dc_{\leftarrow t+1}^{\langle t \rangle} + da^{\langle t \rangle}")
+    gates = [latex(lstm.dz_next[g]) for g in lstm.GATES]
+    printed = lstm.BPTT["da_next"].latex
+    positions = [printed.index(r"dz_y^{\langle t \rangle}"), *(printed.index(g) for g in gates)]
+    assert positions == sorted(positions)
+    assert rnn.BPTT["da_next"].latex.index("dz_y") < rnn.BPTT["da_next"].latex.index(r"dz^{\langle t+1")
+
+
+def _shifted(tex, steps=1):
+    """``tex`` one step later: ⟨t−1⟩ → ⟨t⟩, ⟨t⟩ → ⟨t+1⟩, ←t → ←t+1, ..."""
+    def later(match):
+        offset = int(match.group(2) or 0) + steps
+        return match.group(1) + ("t" if offset == 0 else f"t{offset:+d}")
+
+    return re.sub(r"(\\langle |\\leftarrow )t([+-]\d)?", later, tex)
+
+
+@pytest.mark.parametrize("chapter", ["rnn", "lstm"])
+def test_one_symbol_means_one_quantity(chapter):
+    """Two results that print the same left-hand side, at the same step or one step apart, are
+    the same quantity: their right-hand sides agree too. (Before the shares had their own
+    symbol, a cell's da⟨t−1⟩ = W_aaᵀ dz⟨t⟩ read one step later was the bptt's da⟨t⟩ — which is
+    W_yaᵀ dz_y⟨t⟩ + W_aaᵀ dz⟨t+1⟩.)"""
+    results = list(derivations.results(chapter).items())
+    assert _shifted(latex(rnn.CELL["da_prev"].lhs)) == r"da_{\leftarrow t+1}^{\langle t \rangle}"
+    compared = 0
+    for key, d in results:
+        for other_key, other in results:
+            for steps in (0, 1):
+                if key != other_key and _shifted(latex(d.lhs), steps) == latex(other.lhs):
+                    assert _shifted(latex(d.rhs), steps) == latex(other.rhs), (key, other_key)
+                    compared += 1
+    assert compared  # dx and dxt; the LSTM's dc_prev and dc_next
 
 
 def test_local_derivatives_are_written_in_terms_of_the_value():
