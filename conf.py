@@ -10,6 +10,7 @@ Three promises are kept here:
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 import bookbuild  # noqa: E402
+import bookexport  # noqa: E402
 import rnnlstm  # noqa: E402
 
 # The pages' kernels import derivations/ and rnnlstm/ from this checkout, whatever is installed.
@@ -79,7 +81,7 @@ html_theme = "sphinx_book_theme"
 html_title = "rnnlstm: backpropagation through time, derived and verified"
 html_theme_options = {
     "show_toc_level": 2,
-    "use_download_button": False,
+    "use_download_button": True,  # the page's Markdown source and its executed notebook
     "use_fullscreen_button": False,
     "extra_footer": (
         "The code is under the MIT licence; the book's text and figures are under "
@@ -161,9 +163,91 @@ def _copy_mathjax(app, exception):
             shutil.copy2(src, dst)
 
 
+def _offer_the_notebook(app, pagename, templatename, context, doctree):
+    """Put the page's executed notebook, readable in plain Jupyter (bookexport.py), beside its
+    source in ``_sources/`` and offer it in the download menu: sphinx-book-theme offers one only
+    with online launch buttons, which an offline book has none of."""
+    import json
+
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if app.builder.format != "html" or not executed.exists():
+        return
+    notebook = bookexport.reader_notebook(_with_outputs(executed), _export_context(app, pagename))
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _with_outputs(executed):
+    """The executed notebook with its outputs: MyST-NB writes a page taken from the execution cache
+    without them (it merges the outputs into a copy), so they come from the cache here."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    notebook = nbformat.read(executed, as_version=4)
+    if nb_execution_mode == "cache" and not any(c.get("outputs") for c in notebook.cells):
+        _, notebook = get_cache(CACHE).merge_match_into_notebook(notebook)
+    return notebook
+
+
+def _export_context(app, pagename):
+    import json
+
+    from docutils.nodes import make_id
+    from sphinx.directives.code import LiteralIncludeReader
+
+    env = app.env
+    executed = Path(app.outdir).parent / "jupyter_execute"
+
+    @functools.cache
+    def outputs(page):
+        path = executed / f"{page}.glue.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def glue(key):
+        page, _, name = key.rpartition("::")
+        found = outputs(page.removesuffix(".ipynb").removesuffix(".md") or pagename).get(name)
+        if found is None:
+            raise KeyError(f"{pagename}: no glued output {key!r} in {executed} (build the page again)")
+        return found
+
+    def equation(label):
+        docname, _ = env.domains.math_domain.equations.get(label, (None, None))
+        number = env.toc_fignumbers.get(docname, {}).get("displaymath", {}).get(make_id(f"equation-{label}"))
+        return ".".join(map(str, number)) if number else None
+
+    def include(argument, options):
+        reader = LiteralIncludeReader(str(ROOT / "docs" / argument), options, app.config)
+        return reader.read()[0], options.get("language", "")
+
+    return bookexport.Context(
+        glue=glue,
+        equation=equation,
+        title=lambda docname: env.titles[docname].astext(),
+        label=lambda label: env.domains.standard_domain.labels[label][2],
+        citation=lambda key: _citations().get(key, key),
+        include=include,
+    )
+
+
+@functools.cache
+def _citations():
+    """Bibliography key → "Author Year" (the first author's last name), from the book's .bib."""
+    from pybtex.database import parse_file
+
+    short = {}
+    for key, entry in parse_file(str(ROOT / bibtex_bibfiles[0])).entries.items():
+        people = entry.persons.get("author") or entry.persons.get("editor") or []
+        name = " ".join(people[0].last_names) if people else entry.fields.get("organization", key)
+        short[key] = f"{name}{' et al.' if len(people) > 2 else ''} {entry.fields.get('year', '')}".strip()
+    return short
+
+
 def setup(app):
     app.connect("builder-inited", _require_mathjax)
     app.connect("builder-inited", _own_the_cache)
     app.connect("source-read", _tie_page_to_its_sources)
     app.connect("build-finished", _copy_mathjax)
+    app.connect("html-page-context", _offer_the_notebook, priority=500)  # before the theme's buttons (501)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -72,6 +72,26 @@ def test_no_page_refers_to_another_host(built_site):
     assert any((built_site / "_static/mathjax/output/chtml/fonts/woff-v2").glob("*.woff"))
 
 
+NOTEBOOK_PAGES = [p for p in PAGES if p not in ("index", "references")]  # the pages with code
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES)
+def test_every_page_offers_its_source_and_its_executed_notebook_readable_in_jupyter(built_site, page):
+    import nbformat
+    text = html(built_site, page)
+    assert f'href="_sources/{page}.ipynb"' in text and f'href="_sources/{page}.md"' in text
+    notebook = nbformat.read(built_site / "_sources" / f"{page}.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert any(c.outputs for c in code), "the notebook is not the executed one"
+    assert not any("have the digest" in c.source for c in code)  # the build's own bookkeeping
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    leftover = re.findall(r"\{(?:glue[:\w]*|eq|doc|cite|func|ref)\}`|^```\{", markdown, re.M)
+    assert not leftover, f"{page}: MyST that plain Jupyter would show as text: {leftover}"
+    if re.search(r"\{glue:math\}.*\n:label:", (ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")):
+        assert re.search(r"^\$\$\n.+ \\tag\{\d+\}\n\$\$$", markdown, re.M), "no numbered equation"
+
+
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 
 
