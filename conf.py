@@ -67,6 +67,7 @@ myst_heading_anchors = 3
 math_numfig = True
 numfig = True
 math_eqref_format = "({number})"
+numfig_secnum_depth = 0  # one sequence of equation numbers through the book, in the PDF as on the site
 
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
@@ -134,6 +135,24 @@ def _tie_page_to_its_sources(app, docname, source):
         app.env.note_dependency(str(file))
     source[0] += DIGEST_CELL.format(digest=bookbuild.digest(sources))
 
+
+# The whole book as one PDF (scripts/pdf.sh): xelatex, since pdflatex stops on the book's Unicode.
+# When it has been built, the site serves it as rnnlstm.pdf and the home page links it (tag "pdf").
+PDF = ROOT / "_build" / "latex" / "rnnlstm.pdf"
+if PDF.exists():
+    html_extra_path = [str(PDF)]
+    tags.add("pdf")  # noqa: F821 - Sphinx passes conf.py its tags
+latex_engine = "xelatex"
+latex_use_xindy = False
+latex_documents = [("index", "rnnlstm.tex", html_title, author, "manual")]
+latex_show_urls = "footnote"
+latex_elements = {  # DejaVu Sans Mono: the code's comments use ⟨t⟩ and ⊙, which FreeMono's italic lacks
+    "fontpkg": r"""
+\setmainfont{FreeSerif}[Extension=.otf, UprightFont=*, ItalicFont=*Italic, BoldFont=*Bold, BoldItalicFont=*BoldItalic]
+\setsansfont{FreeSans}[Extension=.otf, UprightFont=*, ItalicFont=*Oblique, BoldFont=*Bold, BoldItalicFont=*BoldOblique]
+\setmonofont{DejaVu Sans Mono}[Scale=MatchLowercase]
+""",
+}
 
 # MathJax 3 from the npm package, copied into the site: no page loads anything from elsewhere.
 MATHJAX = Path(os.environ.get("RNNLSTM_MATHJAX", ROOT / ".cache" / "mathjax" / "node_modules" / "mathjax" / "es5"))

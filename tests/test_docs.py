@@ -92,6 +92,21 @@ def test_every_page_offers_its_source_and_its_executed_notebook_readable_in_jupy
         assert re.search(r"^\$\$\n.+ \\tag\{\d+\}\n\$\$$", markdown, re.M), "no numbered equation"
 
 
+PDF = ROOT / "_build" / "latex" / "rnnlstm.pdf"
+
+
+@pytest.mark.skipif(not PDF.exists(), reason="the PDF is not built (bash scripts/pdf.sh builds it; it needs TeX)")
+def test_the_pdf_has_every_numbered_equation_and_the_site_links_it(built_site):
+    """Every equation number the site shows is in the PDF (glued equations come through the LaTeX
+    builder, numbered in one sequence as on the site), and the site serves and links the PDF."""
+    text = subprocess.run(["pdftotext", "-layout", str(PDF), "-"], capture_output=True, text=True, check=True).stdout
+    on_the_site = {n for page in PAGES for n in re.findall(r'class="eqno">\((\d+)\)', html(built_site, page))}
+    in_the_pdf = set(re.findall(r"\((\d+)\)\s*$", text, re.M))
+    assert on_the_site and on_the_site <= in_the_pdf, f"missing from the PDF: {sorted(on_the_site - in_the_pdf, key=int)}"
+    assert (built_site / "rnnlstm.pdf").read_bytes() == PDF.read_bytes()
+    assert 'href="rnnlstm.pdf"' in html(built_site, "index")
+
+
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 
 
