@@ -12,8 +12,10 @@ ways:
   ``(N, H)``, so its weights are the course's transposed and its biases flat;
 - biases: PyTorch adds two, ``bias_ih + bias_hh``, where the course has one.
 
-:data:`LAYOUTS` says all of this for each code base, in one table that the four functions read
-(a GRU is one more entry of :data:`COURSE` and an ``order`` per layout).
+:data:`COURSE` and :data:`LAYOUTS` say all of this, in two tables that the four functions read:
+another cell is one more entry of :data:`COURSE` and an ``order`` in each layout (for PyTorch's
+GRU, whose candidate keeps its hidden bias inside the reset gate's product, also a rule for that
+bias).
 """
 
 from __future__ import annotations
@@ -58,7 +60,6 @@ COURSE: dict[str, CourseCell] = {
 class Layout:
     """Where a code base keeps a cell's parameters."""
 
-    name: str
     keys: dict[str, str]
     """Each key of the cell with what it holds, all blocks stacked: ``"W_a"`` (the weights acting
     on the hidden state), ``"W_x"`` (on the input) or ``"b"``; the keys that hold ``"b"`` add up to
@@ -73,14 +74,12 @@ class Layout:
 
 LAYOUTS: dict[str, Layout] = {
     "pytorch": Layout(
-        "PyTorch",
         keys={"weight_ih_l0": "W_x", "weight_hh_l0": "W_a", "bias_ih_l0": "b", "bias_hh_l0": "b"},
         output={"weight": "W_y", "bias": "b_y"},
         row_major=False,
         order={"rnn": (("a", ""),), "lstm": (("u", "i"), ("f", "f"), ("c", "g"), ("o", "o"))},
     ),
     "cs231n": Layout(
-        "CS231n",
         keys={"Wx": "W_x", "Wh": "W_a", "b": "b"},
         output={"W_vocab": "W_y", "b_vocab": "b_y"},
         row_major=True,
