@@ -127,7 +127,46 @@ LSTM = [
     Case("an empty sequence, T_x = 0", "lstm_forward", lambda s: (s.x[:, :, :0], s.a0, s.p), ValueError, ("x has T_x = 0",)),
 ]  # fmt: skip
 
-CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM]
+
+
+def pytorch(model):
+    """The state dict and the Linear's of the problem's parameters, in PyTorch's layout."""
+    return rnnlstm.to_pytorch(problem(model).p, model)
+
+
+def cs231n(model):
+    return rnnlstm.to_cs231n(problem(model).p, model)
+
+
+LAYOUTS = [  # (case, model)
+    (Case("a cell that is neither", "to_pytorch", lambda s: (s.p, "gru"), ValueError,
+          ("cell must be one of 'rnn', 'lstm', got 'gru'",)), "rnn"),
+    (Case("the RNN's parameters as an LSTM's", "to_cs231n", lambda s: (problem("rnn").p, "lstm"), ValueError,
+          ("parameters must have exactly the keys Wf, bf", "missing Wf", "unknown Wax")), "lstm"),
+    (Case("a stacked weight that is not four gates", "from_pytorch",
+          lambda s: (with_(pytorch("lstm")[0], weight_ih_l0=pytorch("lstm")[0]["weight_ih_l0"][1:]), "lstm"), ValueError,
+          ('state_dict["weight_ih_l0"] must have shape (4*n_a, n_x)', "got (19, 3): 19 is not a multiple of 4")), "lstm"),
+    (Case("an LSTM's state dict as an RNN's", "from_pytorch", lambda s: (pytorch("lstm")[0], "rnn"), ValueError,
+          ('state_dict["weight_hh_l0"] must have shape (n_a, n_a) = (20, 20)', "got (20, 5)")), "rnn"),
+    (Case("a second layer's weights", "from_pytorch",
+          lambda s: (with_(pytorch("rnn")[0], weight_ih_l1=s.p["Waa"]), "rnn"), ValueError, ("unknown weight_ih_l1",)), "rnn"),
+    (Case("a missing bias", "from_pytorch", lambda s: (without(pytorch("lstm")[0], "bias_hh_l0"), "lstm"), ValueError,
+          ("missing bias_hh_l0",)), "lstm"),
+    (Case("a Linear of another n_a", "from_pytorch",
+          lambda s: (pytorch("rnn")[0], "rnn", {"weight": np.ones((n_y, n_a + 1)), "bias": np.ones(n_y)}), ValueError,
+          ('output["weight"] must have shape (n_y, n_a) = (4, 5)', "got (4, 6)")), "rnn"),
+    (Case("a state dict as a list", "from_pytorch", lambda s: (list(pytorch("rnn")[0].values()), "rnn"), TypeError,
+          ("state_dict must be a dict with keys weight_ih_l0",)), "rnn"),
+    (Case("a CS231n bias of shape (n_a, 1)", "from_cs231n", lambda s: (with_(cs231n("rnn"), b=s.p["ba"]), "rnn"), ValueError,
+          ('params["b"] must have shape (n_a,) = (5,)', "got (5, 1)")), "rnn"),
+    (Case("CS231n's weight in the course's orientation", "from_cs231n",
+          lambda s: (with_(cs231n("lstm"), Wh=cs231n("lstm")["Wh"].T), "lstm"), ValueError,
+          ('params["Wh"] must have shape (n_a, 4*n_a) = (5, 20)', "got (20, 5)")), "lstm"),
+    (Case("W_vocab without b_vocab", "from_cs231n", lambda s: (without(cs231n("rnn"), "b_vocab"), "rnn"), ValueError,
+          ("missing b_vocab",)), "rnn"),
+]  # fmt: skip
+
+CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM] + LAYOUTS
 
 
 def raised(case, model):

@@ -1,14 +1,18 @@
 """rnnlstm: recurrent networks with every gradient derived, implemented in numpy and verified.
 
-Course-compatible functions (shapes (n, m, T_x), parameter dicts) and full losses with gradients.
+Course-compatible functions (shapes (n, m, T_x), parameter dicts) and full losses with gradients;
+the parameters converted to and from the layouts of PyTorch and of CS231n.
 """
 
 from .activations import log_softmax, sigmoid, softmax
 from .gradcheck import gradient_check, numerical_gradient, relative_error
+from .layouts import from_cs231n, from_pytorch, to_cs231n, to_pytorch
 from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward, lstm_loss
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward, rnn_loss
 
 __all__ = [
+    "from_cs231n",
+    "from_pytorch",
     "gradient_check",
     "log_softmax",
     "lstm_backward",
@@ -25,5 +29,7 @@ __all__ = [
     "rnn_loss",
     "sigmoid",
     "softmax",
+    "to_cs231n",
+    "to_pytorch",
 ]
 __version__ = "0.1.0"

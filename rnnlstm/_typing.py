@@ -3,7 +3,7 @@ numpy arrays, dicts and tuples)."""
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,6 +13,7 @@ Array: TypeAlias = NDArray[np.floating]  # float32 or float64: other dtypes are 
 # is no dict of floating arrays to a type checker
 Parameters: TypeAlias = dict[str, NDArray[Any]]
 Gradients: TypeAlias = dict[str, Array]
+Cell: TypeAlias = Literal["rnn", "lstm"]  # the recurrent cells, by the prefix of their functions
 
 RNNCellCache: TypeAlias = tuple[Array, Array, Array, Parameters]  # a_next, a_prev, xt, parameters
 RNNCaches: TypeAlias = tuple[list[RNNCellCache], Array]  # the cell caches, x

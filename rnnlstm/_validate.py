@@ -18,7 +18,8 @@ FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 class Dimensions(dict[str, int]):
     """Sizes of the named dimensions (``n_a``, ``m``, ``T_x``, ...), bound by the first array seen;
-    a dimension written as a number (the ``1`` of a bias) is that number."""
+    a dimension written as a number (the ``1`` of a bias) is that number, ``n_a+n_x`` is a sum and
+    ``4*n_a`` a multiple (four gates stacked)."""
 
     def __missing__(self, dim: str) -> int:
         if dim.isdigit():
@@ -42,6 +43,11 @@ class Dimensions(dict[str, int]):
                 raise ValueError(f"{name} has {dim} = 0 in shape {value.shape}; every dimension must be at least 1")
             if "+" in dim:
                 self._bind_sum(dim, size)
+            if "*" in dim and size % int(dim.split("*")[0]):
+                raise ValueError(
+                    f"{name} must have shape {self._expected(names)}, got {value.shape}: "
+                    f"{size} is not a multiple of {dim.split('*')[0]}"
+                )
             if self._size(dim, size) != size:
                 raise ValueError(f"{name} must have shape {self._expected(names)}, got {value.shape}")
         if not np.isfinite(value).all():
@@ -50,6 +56,9 @@ class Dimensions(dict[str, int]):
 
     def _size(self, dim: str, size: int) -> int:
         """The size ``dim`` must have, binding it to ``size`` if unknown."""
+        if "*" in dim:
+            factor, base = dim.split("*")
+            return int(factor) * self.setdefault(base, size // int(factor))
         if "+" in dim:
             parts = dim.split("+")
             return sum(self[p] for p in parts) if all(p in self for p in parts) else size
@@ -63,23 +72,28 @@ class Dimensions(dict[str, int]):
 
     def _expected(self, names: list[str]) -> str:
         def size(d: str) -> str:
+            if "*" in d:
+                factor, base = d.split("*")
+                return str(int(factor) * self[base]) if base in self else "?"
             parts = d.split("+")
             return str(sum(self[p] for p in parts)) if all(p in self or p.isdigit() for p in parts) else "?"
 
-        return f"({', '.join(n.replace('+', ' + ') for n in names)}) = ({', '.join(size(d) for d in names)})"
+        comma = "," if len(names) == 1 else ""  # (n_y,): a tuple of one, as numpy prints a shape
+        return f"({', '.join(n.replace('+', ' + ') for n in names)}{comma}) = ({', '.join(size(d) for d in names)}{comma})"
 
 
-def check_parameters(parameters: object, shapes: Mapping[str, str], dims: Dimensions) -> None:
-    """Check a parameter dict against ``{key: "dim dim"}``: no key missing, none unknown."""
+def check_parameters(parameters: object, shapes: Mapping[str, str], dims: Dimensions, name: str = "parameters") -> None:
+    """Check a parameter dict (the argument ``name``) against ``{key: "dim dim"}``: no key missing,
+    none unknown."""
     if not isinstance(parameters, dict):
-        raise TypeError(f"parameters must be a dict with keys {', '.join(shapes)}, got {type(parameters).__name__}")
+        raise TypeError(f"{name} must be a dict with keys {', '.join(shapes)}, got {type(parameters).__name__}")
     missing = [k for k in shapes if k not in parameters]
     unknown = [k for k in parameters if k not in shapes]
     if missing or unknown:
         found = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unknown {', '.join(map(str, unknown))}"] if unknown else [])
-        raise ValueError(f"parameters must have exactly the keys {', '.join(shapes)}; " + "; ".join(found))
+        raise ValueError(f"{name} must have exactly the keys {', '.join(shapes)}; " + "; ".join(found))
     for key in _checking_order(parameters, shapes):
-        dims.check(f'parameters["{key}"]', parameters[key], shapes[key])
+        dims.check(f'{name}["{key}"]', parameters[key], shapes[key])
 
 
 def _checking_order(parameters: dict[str, object], shapes: Mapping[str, str]) -> list[str]:

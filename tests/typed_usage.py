@@ -52,6 +52,12 @@ a, y_pred, fused_rnn_caches = fused.rnn_forward(x, a0, parameters)
 gradients = fused.rnn_backward(np.ones_like(a), fused_rnn_caches)
 J, gradients = fused.rnn_loss(x, y, a0, parameters)
 
+# the layouts of PyTorch and CS231n, there and back
+state, head = rnnlstm.to_pytorch(lstm_parameters, "lstm")
+a, y_pred, c, lstm_caches = rnnlstm.lstm_forward(x32, a32, rnnlstm.from_pytorch(state, "lstm", head))
+cs231n: dict[str, NDArray[np.floating]] = rnnlstm.to_cs231n(parameters, "rnn")
+a, y_pred, caches = rnnlstm.rnn_forward(x, a0, rnnlstm.from_cs231n(cs231n, "rnn"))
+
 # activations and the gradient check
 probabilities = rnnlstm.softmax(rng.normal(size=(n_y, m)))
 log_probabilities = rnnlstm.log_softmax(probabilities)
@@ -74,3 +80,5 @@ if TYPE_CHECKING:  # wrong uses, refused by the hints
     fused.rnn_backward(np.ones_like(a), caches)  # type: ignore[arg-type]
     rnnlstm.lstm_backward(np.ones_like(a), fused_caches)  # type: ignore[arg-type]
     random_problem("gru", n_x, n_a, n_y, m, T_x)  # type: ignore[arg-type]
+    rnnlstm.to_pytorch(lstm_parameters, "gru")  # type: ignore[arg-type]
+    state = rnnlstm.to_cs231n(parameters, "rnn")["Wx"]  # type: ignore[assignment]
