@@ -95,6 +95,17 @@ def glue_equations(prefix):
     return keys
 
 
+def glue_steps(node):
+    """Glue every step of the worked derivation of ``node`` (:func:`derivations.steps.derivation`)
+    as ``node-key`` (``linear-dW-chain``), displayed by ``{glue:math}``, and the rule it applied as
+    ``node-key-rule``, a sentence for the ``{glue:md}`` role (with ``:myst`` for its math)."""
+    from derivations import steps
+
+    for step in steps.derivation(node).steps:
+        glue(f"{node}-{step.key}", Math(step.latex), display=False)
+        glue_text(f"{node}-{step.key}-rule", step.rule[0].upper() + step.rule[1:])
+
+
 def table(header, rows):
     """A Markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -21,7 +21,7 @@ CHAPTER_PAGES = {
     "rnn": ["rnn-forward", "rnn-cell-backward", "rnn-bptt"],
     "lstm": ["lstm-forward", "lstm-cell-backward", "lstm-bptt"],
 }
-PAGES = ["index", "notation", *CHAPTER_PAGES["rnn"], *CHAPTER_PAGES["lstm"], "rnn-vs-lstm", "fast", "verification", "errata", "api", "references"]
+PAGES = ["index", "notation", "node-rules", *CHAPTER_PAGES["rnn"], *CHAPTER_PAGES["lstm"], "rnn-vs-lstm", "fast", "verification", "errata", "api", "references"]
 
 
 def html(site, page):
