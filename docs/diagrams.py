@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.transforms import Bbox
 
 FORWARD, BACKWARD, BOX = "#1f4e79", "#b03a2e", "#eef3f8"
 
@@ -110,9 +111,9 @@ def lstm_cell():
     return fig
 
 
-# Backpropagation through time: the gradients bold, the forward pass faint behind them. A page scales
-# its figures to the text column, 360 px wide on a phone: a figure at most 40 LABEL-sized ems wide
-# keeps every label there at least 9 px tall.
+# Backpropagation through time: the gradients bold, the forward pass faint behind them. A page shrinks
+# a figure to its text column, about 340 px wide on a phone: a figure at most 38 LABEL-sized ems wide
+# keeps every label there at least 9 px tall (tests/test_diagrams.py measures it).
 LABEL = 13
 FAINT = {"color": FORWARD, "alpha": 0.45, "lw": 1.0}
 
@@ -128,7 +129,9 @@ def _at(s):
 
 
 def _forward(ax, start, end):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10, shrinkA=0, shrinkB=0, **FAINT))
+    """The forward pass from ``start`` to ``end``, faint."""
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10, shrinkA=0, shrinkB=0,
+                                 **FAINT))  # fmt: skip
 
 
 def _gradient(ax, start, end, text=None, at=(0, 0), ha="center", thin=False):
@@ -160,6 +163,17 @@ def _page(width, height):
     return fig, ax
 
 
+def _fit(fig, ax):
+    """The figure cut to what is drawn on it, still in inches: a page scales it down no more than needed."""
+    renderer = fig.canvas.get_renderer()
+    drawn = Bbox.union([a.get_window_extent(renderer) for a in ax.patches + ax.texts + ax.lines])
+    (x0, y0), (x1, y1) = ax.transData.inverted().transform(drawn.get_points())
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    fig.set_size_inches(x1 - x0, y1 - y0)
+    return fig
+
+
 def _faint_node(ax, x, y, text, r):
     ax.add_patch(plt.Circle((x, y), r, fc="white", ec=FORWARD, lw=1.0, zorder=3))
     ax.text(x, y, text, ha="center", va="center", fontsize=LABEL, zorder=4)
@@ -176,7 +190,7 @@ def rnn_bptt():
     the two shares they send back; every cell turns its da⟨t⟩ into dz⟨t⟩, which adds its term to dW_aa."""
     pitch, y0, w, h, r = 2.05, 2.2, 0.75, 0.6, 0.17  # between steps; the chain's height; a cell; a ⊕
     fig, ax = _page(6.6, 4.0)
-    cells = [0.3 + w / 2 + pitch * i for i in range(3)]
+    cells = [0.25 + w / 2 + pitch * i for i in range(3)]
     _forward(ax, (0.05, y0 + 0.14), (cells[0] - w / 2, y0 + 0.14))  # from step t-2
     _gradient(ax, (cells[0] - w / 2, y0), (0.05, y0))
     for s, xc in zip((-1, 0, 1), cells):
@@ -188,29 +202,30 @@ def rnn_bptt():
         _forward(ax, (xj + 0.12, y0 + 0.12), (xj + 0.12, y0 + 1.27))
         _forward(ax, (xj + r, y0 + 0.14), (xn, y0 + 0.14))
         _sum(ax, xj, y0, r)
-        _gradient(ax, (xj, y0 + 1.27), (xj, y0 + r), rf"$da_{{\leftarrow \hat{{y}}}}{_at(s)}$", (0.22, 0.25), "left")
+        _gradient(ax, (xj, y0 + 1.27), (xj, y0 + r), rf"$da_{{\leftarrow \hat{{y}}}}{_at(s)}$", (0.18, 0.25),
+                  "left")  # fmt: skip
         _gradient(ax, (xj - r, y0), (xc + w / 2, y0), rf"$da{_at(s)}$", (-0.02, 0.47))
         _gradient(ax, (xc, y0 - h / 2), (xc, y0 - 1.3), rf"$dz{_at(s)}$", (0.1, -0.18), "left")
         _gradient(ax, (xn, y0), (xj + r, y0))
         if s < 1:  # the share step t+1 sends back
             _label(ax, (xn - 0.03, y0 - 0.38), rf"$da_{{\leftarrow {_when(s + 1)}}}{_at(s)}$", ha="right")
         if s == 0:  # the shares' formulas, once
-            _label(ax, (xj + 0.22, y0 + 0.64), r"$= W_{ya}^T dz_y^{\langle t \rangle}$", ha="left")
+            _label(ax, (xj + 0.18, y0 + 0.64), r"$= W_{ya}^T dz_y^{\langle t \rangle}$", ha="left")
             _label(ax, (xn - 0.03, y0 - 0.68), r"$= W_{aa}^T dz^{\langle t+1 \rangle}$", ha="right")
     # every step's copy of W_aa adds its gradient to the one dW_aa
     ax.plot([cells[0], cells[2]], [y0 - 1.3] * 2, color=BACKWARD, lw=2.2, solid_capstyle="round")
     _label(ax, (cells[1], y0 - 1.7),
            r"$dW_{aa} = \sum_t dW_{aa}^{\langle t \rangle}, \quad dW_{aa}^{\langle t \rangle} = dz^{\langle t \rangle} a^{\langle t-1 \rangle T}$")  # fmt: skip
-    return fig
+    return _fit(fig, ax)
 
 
 def lstm_bptt():
     """Three steps of the LSTM's backward pass: a⟨t⟩ and c⟨t⟩ are each used twice, so each gradient is
     the sum of two shares; along the top, c⟨t−1⟩ gets dc⟨t⟩ ⊙ Γ_f⟨t⟩, with no derivative of a squashing."""
-    pitch, yc, r, bw, gw = 2.05, 4.0, 0.15, 0.76, 0.8  # between steps; c's line; a node; a ⊙ box; the gates
+    pitch, yc, r, bw, gw = 2.0, 4.0, 0.15, 0.76, 0.8  # between steps; c's line; a node; a ⊙ box; the gates
     ya = yc - 2.2  # a's line
     fig, ax = _page(6.6, 5.2)
-    origins = [0.17 + pitch * i for i in range(3)]
+    origins = [0.25 + pitch * i for i in range(3)]
     for s, x in zip((-1, 0, 1), origins):
         xf, xp, xc, xg = x + bw / 2, x + 1.05, x + 1.5, x + 0.05 + gw / 2  # ⊙ Γ_f, +, c⟨t⟩ over a⟨t⟩, gates
         nf = x + pitch if s < 1 else xc + 0.6  # the next step's ⊙ Γ_f, or the edge
@@ -226,13 +241,16 @@ def lstm_bptt():
         # the forward pass: c⟨t⟩ along the top, down through tanh and Γ_o to a⟨t⟩; the gates' values
         for a, b in [((xf + bw / 2, yc + 0.12), (xp - r, yc + 0.12)), ((xp + r, yc + 0.12), (xc - r, yc + 0.12)),
                      ((xc + r, yc + 0.12), (nf, yc + 0.12)), ((xc + r, ya + 0.12), (ng, ya + 0.12)),
-                     ((xc - 0.12, yc - r), (xc - 0.12, yc - 0.47)), ((xc - 0.12, yc - 0.83), (xc - 0.12, yc - 1.09)),
-                     ((xc - 0.12, yc - 1.51), (xc - 0.12, ya + 0.11)), ((xc + 0.12, ya - 0.1), (xc + 0.12, ya - 1.12)),
+                     ((xc - 0.12, yc - r), (xc - 0.12, yc - 0.47)),
+                     ((xc - 0.12, yc - 0.83), (xc - 0.12, yc - 1.09)),
+                     ((xc - 0.12, yc - 1.51), (xc - 0.12, ya + 0.11)),
+                     ((xc + 0.12, ya - 0.1), (xc + 0.12, ya - 1.12)),
                      ((xf, ya + 0.25), (xf, yc - 0.21)), ((xg + 0.3, ya + 0.25), (xp - 0.02, yc - r)),
                      ((xg + gw / 2, ya + 0.2), (xc - bw / 2, yc - 1.2))]:  # fmt: skip
             _forward(ax, a, b)
         # what the gates get back from dc⟨t⟩ and da⟨t⟩ (the previous page)
-        for a, b in [((xf - 0.1, yc - 0.21), (xf - 0.1, ya + 0.25)), ((xp - 0.13, yc - 0.08), (xg + 0.18, ya + 0.25)),
+        for a, b in [((xf - 0.1, yc - 0.21), (xf - 0.1, ya + 0.25)),
+                     ((xp - 0.13, yc - 0.08), (xg + 0.18, ya + 0.25)),
                      ((xc - bw / 2, yc - 1.45), (xg + gw / 2, ya - 0.05))]:  # fmt: skip
             _gradient(ax, a, b, thin=True)
         # the two carried gradients
@@ -243,15 +261,17 @@ def lstm_bptt():
         _gradient(ax, (xc, ya + r), (xc, yc - 1.51), rf"$da{_at(s)}$", (0.1, 0.1), "left")
         _gradient(ax, (xc, yc - 1.09), (xc, yc - 0.83))
         _gradient(ax, (xc, yc - 0.47), (xc, yc - r))
-        _gradient(ax, (xc, ya - 1.12), (xc, ya - r), rf"$da_{{\leftarrow \hat{{y}}}}{_at(s)}$", (0.25, -0.2), "left")
+        _gradient(ax, (xc, ya - 1.12), (xc, ya - r), rf"$da_{{\leftarrow \hat{{y}}}}{_at(s)}$", (0.2, -0.2),
+                  "left")  # fmt: skip
         _gradient(ax, (ng, ya), (xc + r, ya))
         if s < 1:  # the shares step t+1 sends back
             _label(ax, (xc - 0.1, yc + 0.38), rf"$dc_{{\leftarrow {_when(s + 1)}}}{_at(s)}$", ha="left")
             _label(ax, (xc + 0.2, ya - 0.46), rf"$da_{{\leftarrow {_when(s + 1)}}}{_at(s)}$", ha="left")
         if s == 0:  # the share c⟨t⟩ gets from step t+1: no derivative of a squashing on it
-            _label(ax, (xc - 0.1, yc + 0.7), r"$= dc^{\langle t+1 \rangle} \odot \Gamma_f^{\langle t+1 \rangle}$", "left")
+            _label(ax, (xc - 0.1, yc + 0.7), r"$= dc^{\langle t+1 \rangle} \odot \Gamma_f^{\langle t+1 \rangle}$",
+                   "left")  # fmt: skip
     _gradient(ax, (origins[0], yc), (0.02, yc))  # to step t-2
     _gradient(ax, (origins[0] + 0.05, ya), (0.02, ya))
     _label(ax, (origins[1] + 1.0, ya - 1.95),
            r"$dc^{\langle t \rangle} = dc_{\leftarrow t+1}^{\langle t \rangle} + da^{\langle t \rangle} \odot \Gamma_o^{\langle t \rangle} \odot (1 - \tanh^2(c^{\langle t \rangle}))$")  # fmt: skip
-    return fig
+    return _fit(fig, ax)
