@@ -113,7 +113,8 @@ def test_equations_are_numbered_and_cross_references_resolve(server, browser):
 
 @pytest.mark.parametrize("width", [390, 1400])
 def test_the_labels_of_the_bptt_figures_are_legible_as_shown(server, browser, width):
-    page = browser.new_page(viewport={"width": width, "height": 900})
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
     for page_name, *_ in FIGURE_PAGES.values():
         page.goto(f"{server}/{page_name}.html")
         img = page.locator(f"#fig-{page_name} img")
