@@ -25,8 +25,9 @@ RAISING_HELPERS = {"compare", "relative_errors", "measured", "brute_force_table"
 
 
 def code_cells(markdown):
-    """The source of every ``{code-cell}`` of a MyST page, without its options and IPython magics."""
-    cells = re.findall(r"^```\{code-cell\}[^\n]*\n(.*?)^```$", markdown, flags=re.M | re.S)
+    """The source of every ``{code-cell}`` of a MyST page, without its options (``:key: value`` lines
+    or a ``---`` block of YAML) and IPython magics."""
+    cells = re.findall(r"^```\{code-cell\}[^\n]*\n(?:---\n.*?^---\n)?(.*?)^```$", markdown, flags=re.M | re.S)
     return ["\n".join(line for line in cell.splitlines() if not line.startswith((":", "%"))) for cell in cells]
 
 
