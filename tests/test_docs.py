@@ -107,6 +107,14 @@ def test_the_pdf_has_every_numbered_equation_and_the_site_links_it(built_site):
     assert 'href="rnnlstm.pdf"' in html(built_site, "index")
 
 
+def test_the_bibliography_shows_no_latex_and_keeps_the_case_of_names(built_site):
+    text = re.sub(r"<[^>]+>", "", html(built_site, "references"))
+    assert not re.search(r"\\[a-zA-Z]+|\$", text), re.findall(r".{30}(?:\\[a-zA-Z]+|\$).{30}", text)
+    for name in ("LSTM", "Python", "SymPy", "PyTorch", "CS231n", "min-char-rnn"):
+        assert name in text, name
+    assert "Lstm" not in text and "Sympy" not in text
+
+
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 
 
