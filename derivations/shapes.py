@@ -17,7 +17,7 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from .calculus import DerivationError, Derived
-from .notation import latex
+from .notation import latex, printed_order
 from .output import Softmax
 
 
@@ -96,9 +96,9 @@ def _shaped(expr) -> _Shaped:
     if isinstance(expr, sp.MatMul):
         return _matmul(expr)
     if isinstance(expr, sp.HadamardProduct):
-        return _elementwise([_shaped(a) for a in expr.args], latex(expr), sum_of_terms=False)
+        return _elementwise([_shaped(a) for a in printed_order(expr)], latex(expr), sum_of_terms=False)
     if isinstance(expr, sp.MatAdd):
-        return _elementwise([_shaped(a) for a in expr.args], latex(expr), sum_of_terms=True)
+        return _elementwise([_shaped(a) for a in printed_order(expr)], latex(expr), sum_of_terms=True)
     if isinstance(expr, ElementwiseApplyFunction):
         return _shaped(expr.expr)
     if isinstance(expr, Softmax):  # column by column

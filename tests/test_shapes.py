@@ -38,7 +38,7 @@ def test_every_result_has_shapes_that_compose_to_its_left_hand_side(key):
         ("rnn.cell.dba", r"(n_{a}, m) \text{ summed over } i \to (n_{a}, 1)"),
         ("rnn.bptt.dba", r"\sum_{t} (n_{a}, m) \text{ summed over } i \to (n_{a}, 1)"),
         ("rnn.bptt.dWya", r"\sum_{t} (n_{y}, m)(m, n_{a}) \to (n_{y}, n_{a})"),
-        ("rnn.forward.z", r"(n_{a}, n_{a})(n_{a}, m) + (n_{a}, n_{x})(n_{x}, m) "
+        ("rnn.forward.z", r"(n_{a}, n_{x})(n_{x}, m) + (n_{a}, n_{a})(n_{a}, m) "
          r"+ (n_{a}, 1) \text{ broadcast over } m \text{ columns} \to (n_{a}, m)"),
         ("rnn.cell.dz", r"\text{all } (n_{a}, m)"),
         ("rnn.output.dzy", r"\text{all } (n_{y}, m)"),
@@ -51,9 +51,13 @@ def test_the_line_is_the_course_check(key, line):
     assert shape_check(derivations.get(key)) == line
 
 
-def test_a_sum_of_different_products_shows_each():
-    line = shape_check(derivations.get("rnn.bptt.da_next"))
-    assert r"(n_{a}, n_{a})(n_{a}, m)" in line and r"(n_{a}, n_{y})(n_{y}, m)" in line and " + " in line
+def test_a_sum_of_different_products_shows_each_in_the_printed_order():
+    derived = derivations.get("rnn.bptt.da_next")  # W_yaᵀ dz_y⟨t⟩ and W_aaᵀ dz⟨t+1⟩
+    line = shape_check(derived)
+    output, step = line.find(r"(n_{a}, n_{y})(n_{y}, m)"), line.find(r"(n_{a}, n_{a})(n_{a}, m)")
+    assert output >= 0 and step >= 0 and " + " in line, line
+    printed_first = derived.latex.find("W_{ya}") < derived.latex.find("W_{aa}")
+    assert (output < step) == printed_first, (derived.latex, line)
     line = shape_check(derivations.get("lstm.bptt.da_next"))  # four gates alike, and the output
     assert line.startswith(r"\text{each term }") and line.count(r"\text{ or }") == 1, line
 
