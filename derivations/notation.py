@@ -90,6 +90,12 @@ def _term_rank(term) -> tuple[int, int, int]:
     )
 
 
+def printed_order(expr) -> list:
+    """The operands of a sum (``MatAdd``) or an ⊙ product in the order :class:`CoursePrinter`
+    prints them, which anything written beside the equation follows."""
+    return sorted(expr.args, key=_term_rank if isinstance(expr, sp.MatAdd) else _factor_rank)
+
+
 def _is_ones(expr) -> bool:
     return isinstance(expr, sp.OneMatrix)
 
@@ -111,7 +117,7 @@ class CoursePrinter(LatexPrinter):
     def _print_HadamardProduct(self, expr):
         """The factors in the course's order: the upstream gradient first, then the gates, then
         the rest (dc ⊙ Γ_f, Γ_f ⊙ c⟨t−1⟩, da ⊙ Γ_o ⊙ (1 − tanh²c)); SymPy's own order is alphabetical."""
-        return r" \odot ".join(self._factor(arg) for arg in sorted(expr.args, key=_factor_rank))
+        return r" \odot ".join(self._factor(arg) for arg in printed_order(expr))
 
     def _print_MatMul(self, expr):
         coeff, factors = expr.as_coeff_matrices()
@@ -134,7 +140,7 @@ class CoursePrinter(LatexPrinter):
         """The terms in the course's order: a lone quantity first (dc_{←t+1} + ...), then by the
         gradient each term carries, in the order the derivations define them (the output's share
         dz_y before step t+1's; the gates f, u, c, o)."""
-        terms = [self._print(arg) for arg in sorted(expr.args, key=_term_rank)]
+        terms = [self._print(arg) for arg in printed_order(expr)]
         out = terms[0]
         for term in terms[1:]:
             out += f" - {term[2:]}" if term.startswith("- ") else f" + {term}"

@@ -16,6 +16,7 @@ from myst_nb import glue
 
 import derivations
 from derivations.notation import latex
+from derivations.shapes import shape_check
 from rnnlstm.problems import random_problem
 
 GRADIENT_CHECK_TOLERANCE = 1e-7  # relative error of a float64 gradient check that passes
@@ -83,12 +84,28 @@ def times_as(ratio, adjective):
     return f"about {rounded:,.0f} times as {adjective} as" if rounded >= 100 else f"about {rounded:g} times as {adjective} as"
 
 
-def glue_equations(prefix):
-    """Glue every result whose key starts with ``prefix`` (``rnn.cell``) as ``rnn-cell-dz``, ..."""
+def equation(derived, shapes=False):
+    """The LaTeX a page displays for ``derived``: its equation, and with ``shapes`` a smaller
+    second line under it, the shapes of its factors (:func:`derivations.shapes.shape_check`),
+    in the same display, so that the equation keeps its number."""
+    if not shapes:
+        return derived.latex
+    # text style: Σ_t with its index beside it, as in a line of text, not under it
+    return rf"\begin{{gathered}}{derived.latex} \\[2pt] \scriptsize \textstyle {shape_check(derived)}\end{{gathered}}"
+
+
+def glue_equation(name, derived, shapes=False):
+    """Glue :func:`equation` of ``derived`` as ``name`` for the ``{glue:math}`` directive."""
+    glue(name, Math(equation(derived, shapes)), display=False)
+
+
+def glue_equations(prefix, shapes=False):
+    """Glue every result whose key starts with ``prefix`` (``rnn.cell``) as ``rnn-cell-dz``, ...,
+    with its shape line under it if ``shapes``."""
     keys = []
     for key, derived in derivations.results().items():
         if key.startswith(prefix + "."):
-            glue(key.replace(".", "-"), Math(derived.latex), display=False)
+            glue_equation(key.replace(".", "-"), derived, shapes)
             keys.append(key)
     if not keys:
         raise KeyError(f"no derived result starts with {prefix!r}")

@@ -14,6 +14,7 @@ from conftest import ROOT, sphinx_build
 import bookbuild
 import derivations
 import rnnlstm
+from derivations.shapes import shape_check
 
 pytestmark = pytest.mark.docs
 
@@ -50,6 +51,17 @@ def test_every_derived_equation_is_on_a_page_with_a_label(built_site, chapter):
         # the LaTeX is the derivation's, as printed by derivations/ (HTML-escaped)
         tex = result.latex.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         assert tex in text, f"{key}: {result.latex} not on the page"
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES)
+def test_every_backward_equation_shows_its_shapes_under_it(built_site, chapter):
+    """The shape line of derivations.shapes in the same display as its equation, on the backward
+    pages; the forward pages keep their equations alone."""
+    for key, result in derivations.results(chapter).items():
+        page = CHAPTER_PAGES[chapter][0 if ".forward." in key else 1 if ".cell." in key else 2]
+        shown = equation(built_site, page, key.replace(".", "-").replace("_", "-").lower())
+        line = shape_check(result).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert (line in shown) == (".forward." not in key), f"{key}: {shape_check(result)} / {shown}"
 
 
 @pytest.mark.parametrize("page", ["rnn-cell-backward", "rnn-bptt", "lstm-cell-backward", "lstm-bptt"])
