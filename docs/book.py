@@ -90,8 +90,8 @@ def equation(derived, shapes=False):
     in the same display, so that the equation keeps its number."""
     if not shapes:
         return derived.latex
-    # text style: Σ_t with its index beside it, as in a line of text, not under it
-    return rf"\begin{{gathered}}{derived.latex} \\[2pt] \scriptsize \textstyle {shape_check(derived)}\end{{gathered}}"
+    # script style: smaller, and Σ_t with its index beside it, not under it (MathJax and LaTeX alike)
+    return rf"\begin{{gathered}}{derived.latex} \\[2pt] \scriptstyle {shape_check(derived)}\end{{gathered}}"
 
 
 def glue_equation(name, derived, shapes=False):
