@@ -80,15 +80,17 @@ def _prediction(ax, start, split, edge, y, rise, weight, r=0.14, gap=0.22):
     _sum(ax, split, y - gap, r)
     _arrow(ax, [(edge, y - gap), (split + r, y - gap)], r"$da_{\leftarrow t+1}^{\langle t \rangle}$",
            ((edge - split - r) / 2, -0.3), "right", back=True)  # fmt: skip
-    _arrow(ax, [(split, top), (split, y - gap + r)], r"$da_{\leftarrow \hat{y}}^{\langle t \rangle}$", (0.1, 0.1),
-           "left", back=True)  # fmt: skip
+    _arrow(ax, [(split, top), (split, y - gap + r)], r"$da_{\leftarrow \hat{y}}^{\langle t \rangle}$",
+           (0.1, 0.1), "left", back=True)  # fmt: skip
     _arrow(ax, [(split - r, y - gap), (start, y - gap)], r"$da^{\langle t \rangle}$", (0, -0.3), back=True)
     _box(ax, split - 0.1, top + 0.25, 1.5, 0.5, weight)
-    _arrow(ax, [(split - 0.2, top + 0.5), (split - 0.2, top + 1.1)], r"$z_y^{\langle t \rangle}$", (-0.1, 0), "right")
-    _arrow(ax, [(split, top + 1.1), (split, top + 0.5)], r"$dz_y^{\langle t \rangle}$", (0.1, 0), "left", back=True)
-    _box(ax, split - 0.1, top + 1.35, 1.1, 0.5, r"$\mathrm{softmax}$")
-    _arrow(ax, [(split - 0.1, top + 1.6), (split - 0.1, top + 2.2)], r"$\hat{y}^{\langle t \rangle}$", (-0.1, 0),
+    _arrow(ax, [(split - 0.2, top + 0.5), (split - 0.2, top + 1.1)], r"$z_y^{\langle t \rangle}$", (-0.1, 0),
            "right")  # fmt: skip
+    _arrow(ax, [(split, top + 1.1), (split, top + 0.5)], r"$dz_y^{\langle t \rangle}$", (0.1, 0), "left",
+           back=True)  # fmt: skip
+    _box(ax, split - 0.1, top + 1.35, 1.1, 0.5, r"$\mathrm{softmax}$")
+    _arrow(ax, [(split - 0.1, top + 1.6), (split - 0.1, top + 2.2)], r"$\hat{y}^{\langle t \rangle}$",
+           (-0.1, 0), "right")  # fmt: skip
 
 
 def rnn_cell():
@@ -100,7 +102,8 @@ def rnn_cell():
     _arrow(ax, [(0.05, y0), (xl - 0.85, y0)], r"$a^{\langle t-1 \rangle}$", (0, 0.22))
     _arrow(ax, [(xl - 0.85, y0 - gap), (0.05, y0 - gap)], r"$da_{\leftarrow t}^{\langle t-1 \rangle}$",
            (0, -0.26), back=True)  # fmt: skip
-    _box(ax, xl, y0, 1.7, 0.9, "$W_{ax} x^{\\langle t \\rangle}$\n$+\\, W_{aa} a^{\\langle t-1 \\rangle} + b_a$")
+    z = "$W_{ax} x^{\\langle t \\rangle}$\n$+\\, W_{aa} a^{\\langle t-1 \\rangle} + b_a$"  # as printed
+    _box(ax, xl, y0, 1.7, 0.9, z)
     _arrow(ax, [(xl - 0.2, 0.05), (xl - 0.2, y0 - 0.45)], r"$x^{\langle t \rangle}$", (-0.1, -0.1), "right")
     _arrow(ax, [(xl + 0.2, y0 - 0.45), (xl + 0.2, 0.05)], r"$dx^{\langle t \rangle}$", (0.1, 0.1), "left",
            back=True)  # fmt: skip
@@ -148,7 +151,7 @@ def lstm_cell():
            back=True)  # fmt: skip
     _box(ax, xk, yk, 0.8, 0.5, r"$\mathrm{concat}$")
     ax.plot([xk + 0.4, xo], [yk, yk], color=FORWARD, lw=1.3)
-    concat = r"$\left[a^{\langle t-1 \rangle}; x^{\langle t \rangle}\right]$"  # the stack, as the derivations print it
+    concat = r"$\left[a^{\langle t-1 \rangle}; x^{\langle t \rangle}\right]$"  # as the derivations print it
     _label(ax, ((xk + xo) / 2 + 0.3, yk - 0.3), concat, color=FORWARD)
     gates = [(xf, r"\sigma", r"\Gamma_f"), (xu, r"\sigma", r"\Gamma_u"), (xc, r"\tanh", r"\tilde{c}"),
              (xo, r"\sigma", r"\Gamma_o")]  # fmt: skip
