@@ -4,117 +4,189 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.path import Path
 from matplotlib.transforms import Bbox
 
 FORWARD, BACKWARD, BOX = "#1f4e79", "#b03a2e", "#eef3f8"
 
-
-def _box(ax, x, y, w, h, text, color=BOX, size=12):
-    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
-                                fc=color, ec=FORWARD, lw=1.4))  # fmt: skip
-    ax.text(x, y, text, ha="center", va="center", fontsize=size)
+# A page shrinks a figure to its text column, about 340 px wide on a phone: a figure at most 38
+# LABEL-sized ems wide keeps every label there at least 9 px tall (tests/test_diagrams.py measures it).
+LABEL = 13
 
 
-def _arrow(ax, start, end, color=FORWARD, style="-", text=None, offset=(0, 0), size=12):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, color=color, lw=1.4, ls=style))
-    if text:
-        mid = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
-        ax.text(*mid, text, ha="center", va="center", fontsize=size, color=color)
-
-
-def _canvas(width, height):
-    fig, ax = plt.subplots(figsize=(width, height))
+def _page(width, height):
+    """A canvas whose unit is the inch: the axes fill the figure, so font sizes and lengths compare."""
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
-    ax.set_aspect("equal")
     ax.axis("off")
     return fig, ax
 
 
+def _fit(fig, ax):
+    """The figure cut to what is drawn on it, still in inches: a page scales it down no more than needed."""
+    renderer = fig.canvas.get_renderer()
+    drawn = Bbox.union([a.get_window_extent(renderer) for a in ax.patches + ax.texts + ax.lines])
+    (x0, y0), (x1, y1) = ax.transData.inverted().transform(drawn.get_points())
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    fig.set_size_inches(x1 - x0, y1 - y0)
+    return fig
+
+
+def _label(ax, xy, text, ha="center", color=BACKWARD):
+    ax.text(*xy, text, ha=ha, va="center", fontsize=LABEL, color=color)
+
+
+def _sum(ax, x, y, r):
+    """Where gradients add: a ⊕ in the gradients' colour."""
+    ax.add_patch(plt.Circle((x, y), r, fc="white", ec=BACKWARD, lw=2.0, zorder=3))
+    ax.text(x, y, "$+$", ha="center", va="center", fontsize=LABEL, color=BACKWARD, zorder=4)
+
+
+def _box(ax, x, y, w, h, text, lw=1.4):
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.06",
+                                fc=BOX, ec=FORWARD, lw=lw))  # fmt: skip
+    _label(ax, (x, y), text, color="black")
+
+
+def _node(ax, x, y, text, r, lw=1.4):
+    ax.add_patch(plt.Circle((x, y), r, fc="white", ec=FORWARD, lw=lw, zorder=3))
+    ax.text(x, y, text, ha="center", va="center", fontsize=LABEL, zorder=4)
+
+
+# One cell: the forward pass in blue, the gradients dashed in red against it.
+
+
+def _arrow(ax, path, text=None, at=(0, 0), ha="center", back=False):
+    """The forward pass along ``path`` (two or more points, the last the head), or with ``back`` a
+    gradient flowing along it; ``text`` at ``at`` from the middle of its first segment."""
+    color = BACKWARD if back else FORWARD
+    ax.add_patch(FancyArrowPatch(path=Path(path), arrowstyle="-|>", mutation_scale=12, color=color, lw=1.3,
+                                 ls=(0, (4, 2)) if back else "-", shrinkA=0, shrinkB=0))  # fmt: skip
+    if text:
+        (x0, y0), (x1, y1) = path[:2]
+        _label(ax, ((x0 + x1) / 2 + at[0], (y0 + y1) / 2 + at[1]), text, ha=ha, color=color)
+
+
+def _prediction(ax, start, split, edge, y, rise, weight, r=0.14, gap=0.22):
+    """a⟨t⟩ from ``start`` at height ``y``: on to step t+1 at ``edge``, and from ``split`` up through
+    ``weight`` (W a⟨t⟩ + b_y, ``rise`` above it) and a softmax to ŷ⟨t⟩. Below, dashed, the shares of
+    da⟨t⟩ the two send back, ``gap`` under the forward pass: they add at a ⊕ and go back to ``start``."""
+    top = y + rise  # the weight's box, from here up
+    _arrow(ax, [(start, y), (edge, y)], r"$a^{\langle t \rangle}$", ((split - 0.2 - edge) / 2, 0.22))
+    _arrow(ax, [(split - 0.2, y), (split - 0.2, top)])
+    _sum(ax, split, y - gap, r)
+    _arrow(ax, [(edge, y - gap), (split + r, y - gap)], r"$da_{\leftarrow t+1}^{\langle t \rangle}$",
+           ((edge - split - r) / 2, -0.3), "right", back=True)  # fmt: skip
+    _arrow(ax, [(split, top), (split, y - gap + r)], r"$da_{\leftarrow \hat{y}}^{\langle t \rangle}$",
+           (0.1, 0.1), "left", back=True)  # fmt: skip
+    _arrow(ax, [(split - r, y - gap), (start, y - gap)], r"$da^{\langle t \rangle}$", (0, -0.3), back=True)
+    _box(ax, split - 0.1, top + 0.25, 1.5, 0.5, weight)
+    _arrow(ax, [(split - 0.2, top + 0.5), (split - 0.2, top + 1.1)], r"$z_y^{\langle t \rangle}$", (-0.1, 0),
+           "right")  # fmt: skip
+    _arrow(ax, [(split, top + 1.1), (split, top + 0.5)], r"$dz_y^{\langle t \rangle}$", (0.1, 0), "left",
+           back=True)  # fmt: skip
+    _box(ax, split - 0.1, top + 1.35, 1.1, 0.5, r"$\mathrm{softmax}$")
+    _arrow(ax, [(split - 0.1, top + 1.6), (split - 0.1, top + 2.2)], r"$\hat{y}^{\langle t \rangle}$",
+           (-0.1, 0), "right")  # fmt: skip
+
+
 def rnn_cell():
-    """One RNN cell: its inputs, its two nodes, its outputs; gradients flow back along each arrow."""
-    fig, ax = _canvas(9, 5.2)
-    _box(ax, 3.6, 2.0, 3.0, 0.8, r"$z^{\langle t \rangle} = W_{aa}\,a^{\langle t-1 \rangle} + W_{ax}\,x^{\langle t \rangle} + b_a$", size=11)
-    _box(ax, 6.4, 2.0, 1.2, 0.8, r"$\tanh$")
-    _box(ax, 6.4, 3.9, 3.0, 0.8, r"$\hat{y}^{\langle t \rangle} = \mathrm{softmax}(W_{ya}\,a^{\langle t \rangle} + b_y)$", size=11)
-    _arrow(ax, (0.3, 2.0), (2.05, 2.0), text=r"$a^{\langle t-1 \rangle}$", offset=(0, 0.3))
-    _arrow(ax, (3.6, 0.3), (3.6, 1.55), text=r"$x^{\langle t \rangle}$", offset=(0.45, 0))
-    _arrow(ax, (5.15, 2.0), (5.75, 2.0))
-    _arrow(ax, (7.05, 2.0), (8.8, 2.0), text=r"$a^{\langle t \rangle}$", offset=(0, 0.3))
-    _arrow(ax, (7.6, 2.0), (7.6, 3.45))
-    _arrow(ax, (6.4, 4.35), (6.4, 5.1), text=r"$\hat{y}^{\langle t \rangle}$", offset=(0.45, 0))
-    # gradients, dashed, against the arrows
-    _arrow(ax, (8.8, 1.55), (7.05, 1.55), BACKWARD, "--", r"$da^{\langle t \rangle}$", (0, -0.3))
-    _arrow(ax, (2.05, 1.55), (0.3, 1.55), BACKWARD, "--", r"$da^{\langle t-1 \rangle}$", (0, -0.3))
-    _arrow(ax, (3.1, 1.55), (3.1, 0.3), BACKWARD, "--", r"$dx^{\langle t \rangle}$", (-0.5, 0))
-    _arrow(ax, (5.75, 1.7), (5.15, 1.7), BACKWARD, "--")
-    ax.text(5.45, 1.35, r"$dz^{\langle t \rangle}$", ha="center", color=BACKWARD, fontsize=12)
-    return fig
+    """One RNN cell: z⟨t⟩, a⟨t⟩, and the prediction above it. a⟨t⟩ feeds ŷ⟨t⟩ and step t+1, so da⟨t⟩
+    is the sum of the shares the two send back."""
+    y0, gap = 1.4, 0.22  # the chain's height; between an arrow and its gradient
+    xl, xt = 1.95, 3.85  # the linear map, tanh
+    fig, ax = _page(6.8, 5.0)
+    _arrow(ax, [(0.05, y0), (xl - 0.85, y0)], r"$a^{\langle t-1 \rangle}$", (0, 0.22))
+    _arrow(ax, [(xl - 0.85, y0 - gap), (0.05, y0 - gap)], r"$da_{\leftarrow t}^{\langle t-1 \rangle}$",
+           (0, -0.26), back=True)  # fmt: skip
+    z = "$W_{ax} x^{\\langle t \\rangle}$\n$+\\, W_{aa} a^{\\langle t-1 \\rangle} + b_a$"  # as printed
+    _box(ax, xl, y0, 1.7, 0.9, z)
+    _arrow(ax, [(xl - 0.2, 0.05), (xl - 0.2, y0 - 0.45)], r"$x^{\langle t \rangle}$", (-0.1, -0.1), "right")
+    _arrow(ax, [(xl + 0.2, y0 - 0.45), (xl + 0.2, 0.05)], r"$dx^{\langle t \rangle}$", (0.1, 0.1), "left",
+           back=True)  # fmt: skip
+    _arrow(ax, [(xl + 0.85, y0), (xt - 0.35, y0)], r"$z^{\langle t \rangle}$", (0, 0.22))
+    _arrow(ax, [(xt - 0.35, y0 - gap), (xl + 0.85, y0 - gap)], r"$dz^{\langle t \rangle}$", (0, -0.26),
+           back=True)  # fmt: skip
+    _box(ax, xt, y0, 0.7, 0.5, r"$\tanh$")
+    _prediction(ax, xt + 0.35, 5.0, 6.4, y0, 1.0, r"$W_{ya} a^{\langle t \rangle} + b_y$")
+    return _fit(fig, ax)
 
 
-def rnn_unrolled(T=4):
-    """The RNN unrolled over T steps: the same parameters in every cell, a⟨t⟩ carried right."""
-    fig, ax = _canvas(2.2 * T + 1.6, 4.2)
-    for t in range(1, T + 1):
-        cx = 2.2 * t
-        label = "T_x" if t == T else str(t)
-        _box(ax, cx, 2.0, 1.3, 0.9, "RNN\ncell")
-        _arrow(ax, (cx, 0.35), (cx, 1.55), text=rf"$x^{{\langle {label} \rangle}}$", offset=(0.45, -0.2))
-        _arrow(ax, (cx, 2.45), (cx, 3.65), text=rf"$\hat{{y}}^{{\langle {label} \rangle}}$", offset=(0.45, 0.2))
-        prev = r"a^{\langle 0 \rangle}" if t == 1 else rf"a^{{\langle {t - 1} \rangle}}"
-        _arrow(ax, (cx - 1.55, 2.0), (cx - 0.65, 2.0), text=rf"${prev}$", offset=(0, 0.3), size=11)
-    return fig
-
-
-def _node(ax, x, y, text, size=12):
-    ax.add_patch(plt.Circle((x, y), 0.28, fc="white", ec=FORWARD, lw=1.4))
-    ax.text(x, y, text, ha="center", va="center", fontsize=size)
+def rnn_unrolled():
+    """The RNN unrolled over its T_x steps: the same parameters in every cell, a⟨t⟩ carried right."""
+    pitch, w, y0 = 1.55, 0.8, 1.3  # between cells; a cell; the chain's height
+    fig, ax = _page(6.6, 3.0)
+    cells = {step: 1.0 + pitch * i for i, step in enumerate(["1", "2", None, "T_x"])}  # None: those between
+    dots = cells.pop(None)
+    _label(ax, (dots, y0), r"$\cdots$", color=FORWARD)
+    for step, x in cells.items():
+        _box(ax, x, y0, w, 0.8, "RNN\ncell")
+        _arrow(ax, [(x, 0.05), (x, y0 - 0.4)], rf"$x^{{\langle {step} \rangle}}$", (0.1, -0.05), "left")
+        y_hat = rf"$\hat{{y}}^{{\langle {step} \rangle}}$"
+        _arrow(ax, [(x, y0 + 0.4), (x, y0 + 1.25)], y_hat, (0.1, 0.05), "left")
+    chain = [(0.05, cells["1"] - w / 2, "0"), (cells["1"] + w / 2, cells["2"] - w / 2, "1"),
+             (cells["2"] + w / 2, dots - 0.3, "2"), (dots + 0.3, cells["T_x"] - w / 2, "T_x-1")]  # fmt: skip
+    for start, end, step in chain:
+        _arrow(ax, [(start, y0), (end, y0)], rf"$a^{{\langle {step} \rangle}}$", (0, 0.22))
+    return _fit(fig, ax)
 
 
 def lstm_cell():
-    """One LSTM cell: the four gates read concat = [a⟨t−1⟩; x⟨t⟩]; c carried along the top line."""
-    fig, ax = _canvas(11, 6.4)
-    top, mid, low = 5.0, 3.4, 1.6
-    _arrow(ax, (0.3, top), (2.7, top), text=r"$c^{\langle t-1 \rangle}$", offset=(-0.6, 0.3))
-    _node(ax, 3.0, top, r"$\odot$")
-    _arrow(ax, (3.3, top), (5.2, top))
-    _node(ax, 5.5, top, "$+$")
-    _arrow(ax, (5.8, top), (10.7, top), text=r"$c^{\langle t \rangle}$", offset=(1.8, 0.3))
-    _box(ax, 8.2, 4.2, 0.9, 0.5, r"$\tanh$", size=11)
-    _arrow(ax, (8.2, top), (8.2, 4.47))
-    _node(ax, 8.2, mid, r"$\odot$")
-    _arrow(ax, (8.2, 3.95), (8.2, 3.7))
-    _arrow(ax, (8.5, mid), (10.7, mid), text=r"$a^{\langle t \rangle}$", offset=(1.0, 0.3))
-    _arrow(ax, (9.6, mid), (9.6, 1.6), text=r"$\hat{y}^{\langle t \rangle}$", offset=(0.5, -0.6))
-    # concat and the gates
-    _arrow(ax, (0.3, low), (1.4, low), text=r"$a^{\langle t-1 \rangle}$", offset=(0, 0.3))
-    _arrow(ax, (1.7, 0.2), (1.7, 1.3), text=r"$x^{\langle t \rangle}$", offset=(0.45, 0))
-    ax.plot([1.4, 7.4], [low, low], color=FORWARD, lw=1.4)
-    for x0, label, target in [(3.0, r"$\Gamma_f$", (3.0, top - 0.28)), (4.6, r"$\Gamma_u$", (5.2, mid)),
-                              (6.0, r"$\tilde{c}$", (5.8, mid)), (7.4, r"$\Gamma_o$", (7.9, mid))]:  # fmt: skip
-        text = r"$\tanh$" if label == r"$\tilde{c}$" else r"$\sigma$"
-        _box(ax, x0, 2.4, 0.8, 0.5, text, size=11)
-        _arrow(ax, (x0, low), (x0, 2.15))
-        ax.text(x0 + 0.45, 2.85, label, fontsize=11, color=FORWARD)
-        if label == r"$\Gamma_f$":
-            _arrow(ax, (x0, 2.65), target)
-    _node(ax, 5.5, mid, r"$\odot$")
-    _arrow(ax, (4.6, 2.65), (5.25, 3.25))
-    _arrow(ax, (6.0, 2.65), (5.75, 3.25))
-    _arrow(ax, (5.5, 3.68), (5.5, top - 0.28))
-    _arrow(ax, (7.4, 2.65), (7.92, 3.3))
-    # the two carried gradients, dashed, against the flow
-    _arrow(ax, (10.7, top - 0.35), (5.8, top - 0.35), BACKWARD, "--", r"$dc^{\langle t \rangle}$", (2.2, -0.25))
-    _arrow(ax, (2.7, top - 0.35), (0.3, top - 0.35), BACKWARD, "--", r"$dc^{\langle t-1 \rangle}$", (-0.4, -0.3))
-    _arrow(ax, (10.7, mid - 0.35), (8.5, mid - 0.35), BACKWARD, "--", r"$da^{\langle t \rangle}$", (0.6, -0.3))
-    _arrow(ax, (1.4, low - 0.35), (0.3, low - 0.35), BACKWARD, "--", r"$da^{\langle t-1 \rangle}$", (0, -0.3))
-    return fig
+    """One LSTM cell: the four gates read concat = [a⟨t−1⟩; x⟨t⟩]; c⟨t⟩ is carried along the top,
+    a⟨t⟩ below it feeds the prediction and step t+1, so da⟨t⟩ adds the shares the two send back."""
+    r, gap, gw = 0.14, 0.22, 0.55  # a node; between an arrow and its gradient; a gate
+    yk, yg, yl, ya, ym, yc = 0.9, 1.75, 2.35, 2.7, 4.2, 6.1  # concat, gates, their labels, a⟨t⟩, Γ_u⊙c̃, c
+    xk, xf, xu, xc, xo, xs, edge = 1.35, 2.05, 2.85, 3.65, 4.6, 5.7, 6.4  # concat, the gates, ŷ's column
+    fig, ax = _page(6.8, 6.5)
+    # concat and the gates, in the course's order f, u, c, o
+    _arrow(ax, [(0.05, yk), (xk - 0.4, yk)], r"$a^{\langle t-1 \rangle}$", (0, 0.22))
+    _arrow(ax, [(xk - 0.4, yk - gap), (0.05, yk - gap)], r"$da_{\leftarrow t}^{\langle t-1 \rangle}$",
+           (0, -0.26), back=True)  # fmt: skip
+    _arrow(ax, [(xk - 0.15, -0.1), (xk - 0.15, yk - 0.25)], r"$x^{\langle t \rangle}$", (-0.1, -0.15),
+           "right")  # fmt: skip
+    _arrow(ax, [(xk + 0.15, yk - 0.25), (xk + 0.15, -0.1)], r"$dx^{\langle t \rangle}$", (0.1, 0.15), "left",
+           back=True)  # fmt: skip
+    _box(ax, xk, yk, 0.8, 0.5, r"$\mathrm{concat}$")
+    ax.plot([xk + 0.4, xo], [yk, yk], color=FORWARD, lw=1.3)
+    concat = r"$\left[a^{\langle t-1 \rangle}; x^{\langle t \rangle}\right]$"  # as the derivations print it
+    _label(ax, ((xk + xo) / 2 + 0.3, yk - 0.3), concat, color=FORWARD)
+    gates = [(xf, r"\sigma", r"\Gamma_f"), (xu, r"\sigma", r"\Gamma_u"), (xc, r"\tanh", r"\tilde{c}"),
+             (xo, r"\sigma", r"\Gamma_o")]  # fmt: skip
+    for x, squash, value in gates:
+        _arrow(ax, [(x, yk), (x, yg - 0.25)])
+        _box(ax, x, yg, gw, 0.5, f"${squash}$")
+        side = -1 if x == xo else 1  # Γ_o's label on its left, clear of da⟨t⟩
+        ha = "left" if side > 0 else "right"
+        _label(ax, (x + 0.08 * side, yl), rf"${value}^{{\langle t \rangle}}$", ha, FORWARD)
+    # the memory cell along the top: c⟨t⟩ = Γ_f ⊙ c⟨t−1⟩ + Γ_u ⊙ c̃
+    _arrow(ax, [(0.05, yc), (xf - r, yc)], r"$c^{\langle t-1 \rangle}$", (0, 0.22))
+    _arrow(ax, [(xf - r, yc - gap), (0.05, yc - gap)], r"$dc_{\leftarrow t}^{\langle t-1 \rangle}$",
+           (0, -0.28), back=True)  # fmt: skip
+    _node(ax, xf, yc, r"$\odot$", r)
+    _arrow(ax, [(xf, yg + 0.25), (xf, yc - r)])
+    _arrow(ax, [(xf + r, yc), (xc - r, yc)])
+    _node(ax, xc, yc, "$+$", r)
+    _node(ax, xc, ym, r"$\odot$", r)
+    _arrow(ax, [(xu, yg + 0.25), (xu, ym), (xc - r, ym)])
+    _arrow(ax, [(xc, yg + 0.25), (xc, ym - r)])
+    _arrow(ax, [(xc, ym + r), (xc, yc - r)])
+    _arrow(ax, [(xc + r, yc), (edge, yc)], r"$c^{\langle t \rangle}$", (1.0, 0.22))
+    _arrow(ax, [(edge, yc - gap), (xo + 0.2, yc - gap)], r"$dc_{\leftarrow t+1}^{\langle t \rangle}$",
+           ((edge - xo - 0.2) / 2, -0.3), "right", back=True)  # fmt: skip
+    # a⟨t⟩ = Γ_o ⊙ tanh(c⟨t⟩)
+    _arrow(ax, [(xo, yc), (xo, yc - 0.5)])
+    _box(ax, xo, yc - 0.7, gw, 0.4, r"$\tanh$")
+    _node(ax, xo, ya, r"$\odot$", r)
+    _arrow(ax, [(xo, yc - 0.9), (xo, ya + r)])
+    _arrow(ax, [(xo, yg + 0.25), (xo, ya - r)])
+    _prediction(ax, xo + r, xs, edge, ya, 0.7, r"$W_y a^{\langle t \rangle} + b_y$")
+    return _fit(fig, ax)
 
 
-# Backpropagation through time: the gradients bold, the forward pass faint behind them. A page shrinks
-# a figure to its text column, about 340 px wide on a phone: a figure at most 38 LABEL-sized ems wide
-# keeps every label there at least 9 px tall (tests/test_diagrams.py measures it).
-LABEL = 13
+# Backpropagation through time: the gradients bold, the forward pass faint behind them.
 FAINT = {"color": FORWARD, "alpha": 0.45, "lw": 1.0}
 
 
@@ -143,46 +215,12 @@ def _gradient(ax, start, end, text=None, at=(0, 0), ha="center", thin=False):
         _label(ax, ((start[0] + end[0]) / 2 + at[0], (start[1] + end[1]) / 2 + at[1]), text, ha=ha)
 
 
-def _label(ax, xy, text, ha="center", color=BACKWARD):
-    ax.text(*xy, text, ha=ha, va="center", fontsize=LABEL, color=color)
-
-
-def _sum(ax, x, y, r):
-    """Where gradients add: a ⊕ in the gradients' colour."""
-    ax.add_patch(plt.Circle((x, y), r, fc="white", ec=BACKWARD, lw=2.0, zorder=3))
-    ax.text(x, y, "$+$", ha="center", va="center", fontsize=LABEL, color=BACKWARD, zorder=4)
-
-
-def _page(width, height):
-    """A canvas whose unit is the inch: the axes fill the figure, so font sizes and lengths compare."""
-    fig = plt.figure(figsize=(width, height))
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    ax.axis("off")
-    return fig, ax
-
-
-def _fit(fig, ax):
-    """The figure cut to what is drawn on it, still in inches: a page scales it down no more than needed."""
-    renderer = fig.canvas.get_renderer()
-    drawn = Bbox.union([a.get_window_extent(renderer) for a in ax.patches + ax.texts + ax.lines])
-    (x0, y0), (x1, y1) = ax.transData.inverted().transform(drawn.get_points())
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    fig.set_size_inches(x1 - x0, y1 - y0)
-    return fig
-
-
 def _faint_node(ax, x, y, text, r):
-    ax.add_patch(plt.Circle((x, y), r, fc="white", ec=FORWARD, lw=1.0, zorder=3))
-    ax.text(x, y, text, ha="center", va="center", fontsize=LABEL, zorder=4)
+    _node(ax, x, y, text, r, lw=1.0)
 
 
 def _faint_box(ax, x, y, w, h, text):
-    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.06",
-                                fc=BOX, ec=FORWARD, lw=1.0))  # fmt: skip
-    _label(ax, (x, y), text, color="black")
+    _box(ax, x, y, w, h, text, lw=1.0)
 
 
 def rnn_bptt():

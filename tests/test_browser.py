@@ -112,15 +112,15 @@ def test_equations_are_numbered_and_cross_references_resolve(server, browser):
 
 
 @pytest.mark.parametrize("width", [390, 1400])
-def test_the_labels_of_the_bptt_figures_are_legible_as_shown(server, browser, width):
+def test_the_labels_of_the_figures_are_legible_as_shown(server, browser, width):
     page = browser.new_page()
     page.set_viewport_size({"width": width, "height": 900})
-    for page_name, *_ in FIGURE_PAGES.values():
+    for page_name, figure_id, *_ in FIGURE_PAGES.values():
         page.goto(f"{server}/{page_name}.html")
-        img = page.locator(f"#fig-{page_name} img")
+        img = page.locator(f"#{figure_id} img")
         shown, natural = img.evaluate("e => [e.getBoundingClientRect().width, e.naturalWidth]")
         px = diagrams.LABEL * 4 / 3 * shown / natural  # a point is 4/3 px before the page scales the image
-        assert px >= SMALLEST, f"{page_name} at {width} px: labels {px:.1f} px"
+        assert px >= SMALLEST, f"{figure_id} at {width} px: labels {px:.1f} px"
         if width < 400:
-            assert shown >= PHONE, f"{page_name}: test_diagrams assumes {PHONE} px on a phone, it is {shown}"
+            assert shown >= PHONE, f"{figure_id}: test_diagrams assumes {PHONE} px on a phone, it is {shown}"
     page.close()

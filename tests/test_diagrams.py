@@ -1,5 +1,6 @@
-"""The figures of backpropagation through time: labelled in the book's notation, every label clear of
-the others and of the drawing, legible on a phone, and on their pages with a caption."""
+"""The book's figures (one cell of the RNN and of the LSTM, the unrolled RNN, backpropagation through
+time): labelled in the book's notation, every label clear of the others and of the drawing, legible on
+a phone, and on their pages with a caption."""
 
 from __future__ import annotations
 
@@ -20,11 +21,29 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: 
 sys.path.insert(0, str(ROOT / "docs"))
 import diagrams  # noqa: E402  (docs/diagrams.py)
 
+from derivations import lstm, rnn  # noqa: E402
+from derivations.notation import latex  # noqa: E402
+
 PHONE = 340  # px: about how wide the book shows a figure on a 390 px wide phone (test_browser checks it)
 SMALLEST = 9  # px: the smallest a label may be there
 
+
+def printed(*quantities):
+    """Labels as the derivations print these quantities (or the left-hand sides of these results)."""
+    return [f"${latex(getattr(q, 'lhs', q))}$" for q in quantities]
+
+
 # what each figure must show, in the notation of docs/notation.md: shares written d·_{← source}
 LABELS = {
+    "rnn_cell": printed(rnn.a_prev, rnn.xt, rnn.z, rnn.a_next, rnn.zy, rnn.yt_pred, rnn.CELL["dz"], rnn.CELL["dxt"],
+                        rnn.CELL["da_prev"], rnn.OUTPUT["dzy"], rnn.OUTPUT["da_y"], rnn.da_next)
+    + [r"$da_{\leftarrow t+1}^{\langle t \rangle}$"],
+    "rnn_unrolled": [r"$a^{\langle 0 \rangle}$", r"$x^{\langle 1 \rangle}$", r"$\hat{y}^{\langle 1 \rangle}$",
+                     r"$a^{\langle T_x-1 \rangle}$", r"$x^{\langle T_x \rangle}$", r"$\hat{y}^{\langle T_x \rangle}$"],
+    "lstm_cell": printed(lstm.a_prev, lstm.xt, lstm.c_prev, *lstm.gate.values(), lstm.c_next, lstm.a_next, lstm.zy,
+                         lstm.yt_pred, lstm.CELL["da_prev"], lstm.CELL["dc_prev"], lstm.CELL["dxt"],
+                         lstm.OUTPUT["dzy"], lstm.OUTPUT["da_y"], lstm.BPTT["dc_next"], lstm.da_next)
+    + [r"$da_{\leftarrow t+1}^{\langle t \rangle}$"],
     "rnn_bptt": [
         r"$da_{\leftarrow \hat{y}}^{\langle t \rangle}$",
         r"$= W_{ya}^T dz_y^{\langle t \rangle}$",
@@ -49,7 +68,11 @@ LABELS = {
         r"$\odot\,\Gamma_o^{\langle t \rangle}$",
     ],
 }
-SUMS = {  # the key below each figure: the sum a gradient collects
+PARTS = {  # what the boxes of the cells compute with, as the derivations print it
+    "rnn_cell": [latex(q) for q in (rnn.Wax, rnn.Waa, rnn.ba, rnn.Wya, rnn.by)] + [r"\mathrm{softmax}"],
+    "lstm_cell": [latex(q) for q in (lstm.Wy, lstm.by, lstm.concat)] + [r"\mathrm{concat}", r"\mathrm{softmax}"],
+}
+SUMS = {  # the key below each BPTT figure: the sum a gradient collects
     "rnn_bptt": r"dW_{aa} = \sum_t dW_{aa}^{\langle t \rangle}",
     "lstm_bptt": r"dc^{\langle t \rangle} = dc_{\leftarrow t+1}^{\langle t \rangle} + "
     r"da^{\langle t \rangle} \odot \Gamma_o^{\langle t \rangle} \odot (1 - \tanh^2(c^{\langle t \rangle}))",
@@ -71,7 +94,9 @@ def test_the_figure_shows_the_shares_and_the_sums_in_the_books_notation(drawn):
     name, _, texts = drawn
     shown = [text for text, _ in texts]
     assert not (missing := [label for label in LABELS[name] if label not in shown]), missing
-    assert any(SUMS[name] in text for text in shown), shown
+    assert not (missing := [part for part in PARTS.get(name, []) if not any(part in text for text in shown)]), missing
+    if name in SUMS:
+        assert any(SUMS[name] in text for text in shown), shown
     # a share is always named by where it comes from, never the old way (da_{ŷ}, dc_{total})
     assert not [text for text in shown if re.search(r"d[ac]_(?!\{\\leftarrow)", text)]
 
@@ -99,6 +124,30 @@ def test_no_label_covers_another_or_the_drawing(drawn):
         assert not crossed.any(), f"{name}: a line crosses {text}"
 
 
+def _where(fig):
+    """Each label's centre, in display pixels."""
+    renderer = fig.canvas.get_renderer()
+    return {t.get_text(): t.get_window_extent(renderer).get_points().mean(axis=0) for t in fig.axes[0].texts}
+
+
+@pytest.mark.parametrize("name", ["rnn_cell", "lstm_cell"])
+def test_the_prediction_goes_up_through_its_weight_and_a_softmax(name):
+    fig = getattr(diagrams, name)()
+    height = {text: y for text, (_, y) in _where(fig).items()}
+    plt.close(fig)
+    output = next(text for text in height if text.startswith(("$W_{ya}", "$W_y")))  # the box W_y a⟨t⟩ + b_y
+    a, y_hat, softmax = r"$a^{\langle t \rangle}$", r"$\hat{y}^{\langle t \rangle}$", r"$\mathrm{softmax}$"
+    assert height[a] < height[output] < height[softmax] < height[y_hat]
+
+
+def test_the_lstm_gates_stand_in_the_courses_order():
+    fig = diagrams.lstm_cell()
+    across = {text: x for text, (x, _) in _where(fig).items()}
+    plt.close(fig)
+    gates = printed(*(lstm.gate[g] for g in ("ft", "it", "cct", "ot")))  # Γ_f, Γ_u, c̃, Γ_o
+    assert sorted(gates, key=across.get) == gates
+
+
 def _svg_width(fig):
     """The width, in points, of the SVG the book's pages embed (the inline backend crops tight)."""
     out = io.StringIO()
@@ -114,17 +163,24 @@ def test_every_label_is_legible_on_a_phone(drawn):
     assert px >= SMALLEST, f"{name}: {min(sizes)} pt labels on {width} pt are {px:.1f} px at {PHONE} px"
 
 
-FIGURE_PAGES = {"rnn_bptt": ("rnn-bptt", "the-recursion-through-time", "rnn-bptt-da-next"),
-         "lstm_bptt": ("lstm-bptt", "the-two-carried-gradients", "lstm-bptt-da-next")}  # fmt: skip
+# where each figure stands: its page, its id there, the section it opens, the first equation after it
+FIGURE_PAGES = {
+    "rnn_cell": ("rnn-forward", "fig-rnn-cell", "one-cell", "rnn-forward-z"),
+    "rnn_unrolled": ("rnn-forward", "fig-rnn-unrolled", "the-unrolled-network", "rnn-loss"),
+    "lstm_cell": ("lstm-forward", "fig-lstm-cell", "one-cell", "lstm-forward-zf"),
+    "rnn_bptt": ("rnn-bptt", "fig-rnn-bptt", "the-recursion-through-time", "rnn-bptt-da-next"),
+    "lstm_bptt": ("lstm-bptt", "fig-lstm-bptt", "the-two-carried-gradients", "lstm-bptt-da-next"),
+}
+SHARES_OF_DA = (r"da_{\leftarrow \hat{y}}^{\langle t \rangle}", r"da_{\leftarrow t+1}^{\langle t \rangle}")
 
 
 @pytest.mark.docs  # built_site builds the book
 @pytest.mark.parametrize("name", FIGURES)
 def test_the_figure_opens_its_section_with_a_caption(built_site, name):
-    page, section, first_equation = FIGURE_PAGES[name]
+    page, figure_id, section, first_equation = FIGURE_PAGES[name]
     html = (built_site / f"{page}.html").read_text(encoding="utf-8")
-    figure = re.search(rf'<figure[^>]*id="fig-{page}">(.*?)</figure>', html, re.S)
-    assert figure, f"{page}.html has no figure fig-{page}"
+    figure = re.search(rf'<figure[^>]*id="{figure_id}">(.*?)</figure>', html, re.S)
+    assert figure, f"{page}.html has no figure {figure_id}"
     start, equation = html.index(f'<section id="{section}">'), html.index(f'id="equation-{first_equation}"')
     assert start < figure.start() < equation, "the figure is not at the top of its section"
     img = re.search(r'<img alt="([^"]+)" src="(_images/[^"]+\.svg)"', figure.group(1))
@@ -134,5 +190,6 @@ def test_the_figure_opens_its_section_with_a_caption(built_site, name):
     assert diagrams.LABEL * PHONE / float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1)) >= SMALLEST
     caption = figure.group(1)
     assert '<span class="caption-number">' in caption
-    for share in (r"da_{\leftarrow \hat{y}}^{\langle t \rangle}", r"da_{\leftarrow t+1}^{\langle t \rangle}"):
-        assert share in caption, share
+    for share in SHARES_OF_DA:  # the caption explains the shares of da⟨t⟩ the figure shows
+        if f"${share}$" in LABELS[name]:
+            assert share in caption, share
