@@ -89,7 +89,8 @@ html_theme_options = {
         '<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>.'
     ),
 }
-html_static_path: list[str] = []
+html_static_path = ["docs/_static"]
+html_css_files = ["book.css"]
 html_last_updated_fmt = None
 
 DIGEST_CELL = """

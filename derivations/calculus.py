@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from .notation import latex
+from .notation import display, latex
 
 
 class DerivationError(RuntimeError):
@@ -42,6 +42,11 @@ class Derived:
     @property
     def latex(self) -> str:
         return f"{latex(self.lhs)} = {latex(self.rhs)}"
+
+    @property
+    def display(self) -> str:
+        """The equation as a page displays it: a long sum on aligned lines (:func:`notation.display`)."""
+        return display(self.lhs, self.rhs)
 
 
 def vjp(output, wrt, upstream):

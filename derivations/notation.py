@@ -199,6 +199,20 @@ class _ElementwisePrinter(LatexPrinter):
         return f"- {body}" if scalar == -1 else f"{self._print(scalar)} {body}"
 
 
+def display(lhs, rhs, per_line: int = 2, at_least: int = 4) -> str:
+    """``lhs = rhs`` for a displayed equation: one line, or, for a sum of ``at_least`` terms or
+    more, an aligned block of ``per_line`` terms a line (the first line takes the odd one out:
+    the output's share of da⟨t⟩ alone, then the gates two by two), so that it fits a page's column."""
+    if not isinstance(rhs, sp.MatAdd) or len(rhs.args) < at_least:
+        return f"{latex(lhs)} = {latex(rhs)}"
+    terms = [latex(term) for term in printed_order(rhs)]
+    signed = [terms[0], *(f"- {t[2:]}" if t.startswith("- ") else f"+ {t}" for t in terms[1:])]
+    first = len(signed) % per_line or per_line
+    lines = [signed[:first], *(signed[i : i + per_line] for i in range(first, len(signed), per_line))]
+    body = r" \\ &\quad ".join(" ".join(line) for line in lines)
+    return rf"\begin{{aligned}} {latex(lhs)} &= {body} \end{{aligned}}"
+
+
 def latex(expr) -> str:
     """LaTeX for a SymPy expression in the course's notation."""
     return CoursePrinter({"mul_symbol": None}).doprint(expr)

@@ -89,9 +89,11 @@ def equation(derived, shapes=False):
     second line under it, the shapes of its factors (:func:`derivations.shapes.shape_check`),
     in the same display, so that the equation keeps its number."""
     if not shapes:
-        return derived.latex
-    # script style: smaller, and Σ_t with its index beside it, not under it (MathJax and LaTeX alike)
-    return rf"\begin{{gathered}}{derived.latex} \\[2pt] \scriptstyle {shape_check(derived)}\end{{gathered}}"
+        return derived.display
+    # script style: smaller, and Σ_t with its index beside it, not under it (MathJax and LaTeX alike);
+    # it drops the spaces after commas and around →, so they are written out
+    shapes = shape_check(derived).replace(", ", r",\, ").replace(r" \to ", r" \;\to\; ")
+    return rf"\begin{{gathered}}{derived.display} \\[2pt] \scriptstyle {shapes}\end{{gathered}}"
 
 
 def glue_equation(name, derived, shapes=False):
@@ -203,11 +205,11 @@ def glue_errata():
 
     for n, formulas in errata.ERRATA.items():
         for i, d in enumerate(formulas, 1):
-            glue(f"errata-{n}-{i}", Math(d.latex), display=False)
+            glue(f"errata-{n}-{i}", Math(d.display), display=False)
         for i, key in enumerate(errata.RIGHT[n], 1):
             name = key.split(".")[-1]
             right = lstm.composed(name) if key.startswith("lstm.cell.dz") else derivations.get(key)
-            glue(f"errata-{n}-right-{i}", Math(right.latex), display=False)
+            glue(f"errata-{n}-right-{i}", Math(right.display), display=False)
 
 
 def measured(as_published, corrected):

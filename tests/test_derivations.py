@@ -53,6 +53,17 @@ def test_products_and_sums_are_printed_in_the_course_order():
     assert rnn.BPTT["da_next"].latex.index("dz_y") < rnn.BPTT["da_next"].latex.index(r"dz^{\langle t+1")
 
 
+def test_a_long_sum_is_displayed_on_aligned_lines_with_every_term():
+    """LSTM da⟨t⟩, five terms, on three lines (the output's share alone, then the gates in twos);
+    a sum of two terms stays on one line; the lines hold exactly the terms of the one-line form."""
+    shown = lstm.BPTT["da_next"].display
+    assert shown.startswith(r"\begin{aligned} da^{\langle t \rangle} &= W_y^{T} dz_y^{\langle t \rangle} \\ &\quad + W_f")
+    assert shown.count(r"\\") == 2
+    flat = re.sub(r"\\begin\{aligned\} |\s*\\end\{aligned\}| \\\\ &\\quad|&", "", shown)
+    assert flat == lstm.BPTT["da_next"].latex
+    assert rnn.BPTT["da_next"].display == rnn.BPTT["da_next"].latex
+
+
 def _shifted(tex, steps=1):
     """``tex`` one step later: ⟨t−1⟩ → ⟨t⟩, ⟨t⟩ → ⟨t+1⟩, ←t → ←t+1, ..."""
     def later(match):

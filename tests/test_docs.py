@@ -49,8 +49,8 @@ def test_every_derived_equation_is_on_a_page_with_a_label(built_site, chapter):
         label = "equation-" + key.replace(".", "-").replace("_", "-").lower()  # docutils' id
         assert f'id="{label}"' in text, f"{key} is not shown with its label"
         # the LaTeX is the derivation's, as printed by derivations/ (HTML-escaped)
-        tex = result.latex.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        assert tex in text, f"{key}: {result.latex} not on the page"
+        tex = result.display.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert tex in text, f"{key}: {result.display} not on the page"
 
 
 @pytest.mark.parametrize("chapter", CHAPTER_PAGES)

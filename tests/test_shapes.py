@@ -91,7 +91,7 @@ def test_the_glued_equation_carries_the_line_from_shape_check(monkeypatch):
     keys = book.glue_equations("rnn.cell", shapes=True)
     planted = {k: rf"\text{{planted {derivations.get(k).name}}}" for k in keys}
     assert keys and all(planted[k] in glued[k.replace(".", "-")] for k in keys)
-    assert all(derivations.get(k).latex in glued[k.replace(".", "-")] for k in keys)
+    assert all(derivations.get(k).display in glued[k.replace(".", "-")] for k in keys)
     glued.clear()
     book.glue_equations("rnn.forward")  # the forward pages keep their equations alone
     assert not any("planted" in tex for tex in glued.values())
