@@ -37,6 +37,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinxcontrib.bibtex",
     "sphinx_copybutton",
+    "sphinx_design",
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
