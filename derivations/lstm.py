@@ -37,6 +37,7 @@ GATES = {
     "ot": ("Wo", "bo", "o", sigmoid),
 }
 GATE_LATEX = {"ft": r"\Gamma_f", "it": r"\Gamma_u", "cct": r"\tilde{c}", "ot": r"\Gamma_o"}
+GATE_TEXT = {"ft": "Γ_f", "it": "Γ_u", "cct": "c̃", "ot": "Γ_o"}  # in the rules, which are plain text
 # The gradient of each gate's value, named by its symbol: the course's notebooks use dft, dit, dcct
 # and dot for the gradients of the pre-activations (our dzf, dzi, dzc, dzo), so those names are not ours
 DGATE = {"ft": "dGamma_f", "it": "dGamma_u", "cct": "dc_tilde", "ot": "dGamma_o"}
@@ -129,10 +130,10 @@ def _cell():
         "dc",
         dc,
         dc_next + vjp(a_def, c_next, da_next),
-        "c⟨t⟩ is used by step t+1 (its share dc_{←t+1}⟨t⟩ comes in) and by a⟨t⟩ (vjp of Γ_o ⊙ tanh(c⟨t⟩))",
+        "c⟨t⟩ is used by step t+1 (its share of dc⟨t⟩ comes in) and by a⟨t⟩ (vjp of Γ_o ⊙ tanh(c⟨t⟩))",
     )
     for g in ("cct", "it", "ft"):
-        yield Derived(DGATE[g], dgate[g], vjp(c_def, gate[g], dc), f"vjp of c⟨t⟩ w.r.t. {GATE_LATEX[g]}")
+        yield Derived(DGATE[g], dgate[g], vjp(c_def, gate[g], dc), f"vjp of c⟨t⟩ w.r.t. {GATE_TEXT[g]}")
     yield Derived("dc_prev", quantity("dc_prev", r"dc_{\leftarrow t}", n_a, m, time="t-1"), vjp(c_def, c_prev, dc),
                   "vjp of c⟨t⟩ w.r.t. c⟨t−1⟩: step t's share of dc⟨t−1⟩")  # fmt: skip
     for g, (_, _, letter, f) in GATES.items():

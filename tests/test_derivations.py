@@ -51,6 +51,9 @@ def test_products_and_sums_are_printed_in_the_course_order():
     positions = [printed.index(r"dz_y^{\langle t \rangle}"), *(printed.index(g) for g in gates)]
     assert positions == sorted(positions)
     assert rnn.BPTT["da_next"].latex.index("dz_y") < rnn.BPTT["da_next"].latex.index(r"dz^{\langle t+1")
+    # the forward definitions as the course writes them
+    assert rnn.FORWARD["z"].latex.endswith(r"= W_{aa} a^{\langle t-1 \rangle} + W_{ax} x^{\langle t \rangle} + b_a")
+    assert rnn.FORWARD["zy"].latex.endswith(r"= W_{ya} a^{\langle t \rangle} + b_y")
 
 
 def test_a_long_sum_is_displayed_on_aligned_lines_with_every_term():
@@ -239,3 +242,9 @@ def test_a_slip_in_the_loss_changes_dzy(monkeypatch, planted, factor):
 def test_dzy_refuses_derivatives_that_are_not_one_factor_times_yhat_minus_y(term):
     with pytest.raises(calculus.DerivationError):
         output.gradient_factor(_summed_over_examples(term))
+
+
+def test_the_rules_are_plain_text():
+    """A rule is shown as text in the brute-force tables: no LaTeX there (``\\tilde{c}`` showed raw)."""
+    written = {key: d.rule for key, d in derivations.results().items()}
+    assert not {k: r for k, r in written.items() if re.search(r"\\[a-zA-Z]+|_\{", r)}

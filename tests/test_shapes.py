@@ -38,7 +38,7 @@ def test_every_result_has_shapes_that_compose_to_its_left_hand_side(key):
         ("rnn.cell.dba", r"(n_{a}, m) \text{ summed over } i \to (n_{a}, 1)"),
         ("rnn.bptt.dba", r"\sum_{t} (n_{a}, m) \text{ summed over } i \to (n_{a}, 1)"),
         ("rnn.bptt.dWya", r"\sum_{t} (n_{y}, m)(m, n_{a}) \to (n_{y}, n_{a})"),
-        ("rnn.forward.z", r"(n_{a}, n_{x})(n_{x}, m) + (n_{a}, n_{a})(n_{a}, m) "
+        ("rnn.forward.z", r"(n_{a}, n_{a})(n_{a}, m) + (n_{a}, n_{x})(n_{x}, m) "
          r"+ (n_{a}, 1) \text{ broadcast over } m \text{ columns} \to (n_{a}, m)"),
         ("rnn.cell.dz", r"\text{all } (n_{a}, m)"),
         ("rnn.output.dzy", r"\text{all } (n_{y}, m)"),
