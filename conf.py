@@ -265,10 +265,71 @@ def _citations():
     return short
 
 
+# Every derived equation, by its page label ("rnn-cell-dWax"): its key in derivations/ ("rnn.cell.dWax"),
+# read from the committed generated files (importing derivations/ would cost every build seconds).
+DERIVED = {
+    key.replace(".", "-"): key
+    for path in sorted((ROOT / "derivations" / "generated").glob("*.json"))
+    for key in __import__("json").loads(path.read_text(encoding="utf-8"))
+}
+GROUPS = {"forward": "forward", "cell": "one cell", "output": "output layer", "bptt": "through time"}
+
+
+def _name_the_equations(app, doctree):
+    """Record every derived equation under its code name (``dWaa``, ``da_prev``, ``dc``) in the
+    ``equation`` domain, whose objects the search looks up: a reader finds an equation by the name
+    the code, the tables and the tests use. (Sphinx's index entries would do it too, but an
+    incremental build drops them from the search index.)"""
+    from docutils import nodes
+
+    domain = app.env.domains["equation"]
+    for block in doctree.findall(nodes.math_block):
+        key = DERIVED.get(block.get("label") or "")
+        if key is not None:
+            domain.note(key, app.env.docname, nodes.make_id(f"equation-{block['label']}"))
+
+
+def _equation_domain():
+    from sphinx.domains import Domain, ObjType
+
+    class EquationDomain(Domain):
+        """The derived equations by their code names, for the search (see _name_the_equations)."""
+
+        name = "equation"
+        label = "Derived equation"
+        object_types = {"equation": ObjType("derived equation", "equation")}
+        initial_data = {"objects": {}}  # key "rnn.cell.dWax" -> (docname, anchor)
+
+        def note(self, key, docname, anchor):
+            self.data["objects"][key] = (docname, anchor)
+
+        def clear_doc(self, docname):
+            for key, (doc, _) in list(self.data["objects"].items()):
+                if doc == docname:
+                    del self.data["objects"][key]
+
+        def merge_domaindata(self, docnames, otherdata):
+            for key, (doc, anchor) in otherdata["objects"].items():
+                if doc in docnames:
+                    self.data["objects"][key] = (doc, anchor)
+
+        def resolve_any_xref(self, env, fromdocname, builder, target, node, contnode):
+            return []
+
+        def get_objects(self):
+            for key, (docname, anchor) in sorted(self.data["objects"].items()):
+                chapter, group, name = key.split(".")
+                yield name, f"{name} ({chapter.upper()}, {GROUPS[group]})", "equation", docname, anchor, 1
+
+    return EquationDomain
+
+
 def setup(app):
     app.connect("builder-inited", _require_mathjax)
     app.connect("builder-inited", _own_the_cache)
     app.connect("source-read", _tie_page_to_its_sources)
+    app.add_domain(_equation_domain())
+    app.connect("doctree-read", _name_the_equations)
     app.connect("build-finished", _copy_mathjax)
     app.connect("html-page-context", _offer_the_notebook, priority=500)  # before the theme's buttons (501)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -124,3 +124,78 @@ def test_the_labels_of_the_figures_are_legible_as_shown(server, browser, width):
         if width < 400:
             assert shown >= PHONE, f"{figure_id}: test_diagrams assumes {PHONE} px on a phone, it is {shown}"
     page.close()
+
+
+LAYOUT = """() => {
+    // Whatever is wider than the text column: displays, code, tables, images. For each, whether it
+    // overflows the column and whether a box of its own (itself or an ancestor inside the column)
+    // scrolls it, so that nothing is clipped.
+    const column = document.querySelector('article.bd-article').getBoundingClientRect();
+    const wide = [];
+    for (const el of document.querySelectorAll('mjx-container[display="true"], div.highlight pre, table, img')) {
+        const box = el.getBoundingClientRect();
+        const overflows = el.scrollWidth > el.clientWidth + 1 || box.right > column.right + 1;
+        if (!overflows) continue;
+        let scroller = null;
+        for (let a = el; a && a !== document.body; a = a.parentElement) {
+            const style = getComputedStyle(a).overflowX;
+            if ((style === 'auto' || style === 'scroll') && a.getBoundingClientRect().right <= column.right + 1) { scroller = a; break; }
+        }
+        wide.push({what: el.tagName + '#' + ((el.closest('[id]') || {}).id || ''), scrolls: scroller !== null});
+    }
+    return {wide, page: document.documentElement.scrollWidth, viewport: window.innerWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_nothing_is_wider_than_the_column_on_a_desktop_and_nothing_is_clipped_on_a_phone(server, browser, width):
+    """At 1400 px every display, code block, table and image fits the text column (a long sum is
+    set on aligned lines, code wraps); at 390 px what is still wider scrolls in its own box and the
+    page itself never scrolls sideways."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.add_init_script("localStorage.setItem('mode', 'light'); localStorage.setItem('theme', 'light');")
+    for page_name in PAGES:
+        page.goto(f"{server}/{page_name}.html")
+        page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
+        layout = page.evaluate(LAYOUT)
+        assert layout["page"] <= layout["viewport"], f"{page_name} at {width} px scrolls sideways: {layout}"
+        if width >= 1400:
+            assert layout["wide"] == [], f"{page_name} at {width} px: wider than the column: {layout['wide']}"
+        else:
+            clipped = [w["what"] for w in layout["wide"] if not w["scrolls"]]
+            assert clipped == [], f"{page_name} at {width} px: clipped, not scrolled: {clipped}"
+    page.close()
+
+
+@pytest.mark.parametrize("query, page_name, anchor", [
+    ("dWaa", "rnn-cell-backward", "equation-rnn-cell-dwaa"),
+    ("da_prev", "lstm-cell-backward", "equation-lstm-cell-da-prev"),
+    ("dc", "lstm-cell-backward", "equation-lstm-cell-dc"),
+])
+def test_the_search_finds_an_equation_by_its_code_name(server, browser, query, page_name, anchor):
+    page = browser.new_page()
+    page.goto(f"{server}/search.html?q={query}")
+    page.wait_for_function("() => /found|did not match/i.test(document.querySelector('#search-results .search-summary')?.textContent || '')", timeout=30000)
+    page.wait_for_timeout(500)  # the results are listed one by one after the summary
+    hrefs = page.locator("#search-results li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert any(h.startswith(f"{page_name}.html") and h.endswith(f"#{anchor}") for h in hrefs), hrefs
+    page.close()
+
+
+def test_the_download_menu_offers_the_source_and_the_executed_notebook(server, browser):
+    import json
+
+    page = browser.new_page()
+    page.goto(f"{server}/lstm-bptt.html")
+    links = page.locator(".dropdown-download-buttons a").evaluate_all("links => links.map(a => a.href)")
+    assert any(link.endswith("_sources/lstm-bptt.ipynb") for link in links), links
+    assert any(link.endswith("_sources/lstm-bptt.md") for link in links), links
+    for link in links:
+        if link.endswith((".ipynb", ".md")):
+            response = page.request.get(link)
+            assert response.status == 200, link
+            if link.endswith(".ipynb"):
+                notebook = json.loads(response.text())
+                assert any(c.get("outputs") for c in notebook["cells"] if c["cell_type"] == "code")
+    page.close()
