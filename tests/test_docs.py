@@ -60,6 +60,7 @@ def test_every_backward_equation_shows_its_shapes_under_it(built_site, chapter):
     for key, result in derivations.results(chapter).items():
         page = CHAPTER_PAGES[chapter][0 if ".forward." in key else 1 if ".cell." in key else 2]
         shown = equation(built_site, page, key.replace(".", "-").replace("_", "-").lower())
+        shown = shown.replace(r",\, ", ", ").replace(r" \;\to\; ", r" \to ")  # book.equation's spacing
         line = shape_check(result).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         assert (line in shown) == (".forward." not in key), f"{key}: {shape_check(result)} / {shown}"
 
