@@ -132,39 +132,67 @@ def table(header, rows):
     return Markdown("\n".join(lines))
 
 
-def brute_force_table(checks):
+def verdict(count, what, measure, worst, limit, full):
+    """One line that says how a check came out — "✓ 24 of 24 derived gradients agree with the code
+    (max abs(numpy − derived), float64): worst 4.4e-16, at most 1e-12" — and the full table
+    ``full`` folded under it. Only a check that passed is shown: a failure raised before."""
+    shown = "0" if worst == 0 else power_of_ten(worst, 2)
+    return Markdown(
+        f"**✓ {count} of {count}** {what} ({measure}): worst ${shown}$, at most ${limit}$.\n\n"
+        f":::{{dropdown}} The {count} rows\n{full.data}\n:::\n"
+    )
+
+
+def brute_force_table(checks, folded=True):
     """The exact cross-checks of :mod:`derivations.bruteforce`; raises if any disagrees."""
     failed = [c.key for c in checks if not c.agrees]
     if failed:
         raise AssertionError(f"brute force disagrees with the derived formula for {failed}")
-    return table(
-        ["equation", "result in `derivations/`", "rule that derived it", "max abs(brute force − formula)"],
+    measure = "max abs(brute force − formula)"
+    full = table(
+        ["equation", "result in `derivations/`", "rule that derived it", measure],
         [
             (f"{{eq}}`{c.key.replace('.', '-')}`", f"`{c.key}`", derivations.get(c.key).rule, f"{c.difference:.1e}")
             for c in checks
         ],
     )
+    if not folded:
+        return full
+    from derivations import bruteforce
+
+    worst = max(float(c.difference) for c in checks)
+    return verdict(len(checks), "derived results agree with brute force", measure, worst,
+                   power_of_ten(float(bruteforce.TOLERANCE)), full)
 
 
-def compare(name_pairs, tolerance, what):
+def compare(name_pairs, tolerance, what, folded=True):
     """Rows of max |a − b| for ``{name: (a, b)}``; raises above ``tolerance``."""
-    rows, bad = [], []
+    rows, bad, errors = [], [], []
     for name, (a, b) in name_pairs.items():
         err = float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
         rows.append((f"`{name}`", f"{err:.1e}"))
+        errors.append(err)
         if not err <= tolerance:
             bad.append(name)
     if bad:
         raise AssertionError(f"{what}: {bad} differ by more than {tolerance}")
-    return table(["quantity", what], rows)
+    full = table(["quantity", what], rows)
+    if not folded:
+        return full
+    return verdict(len(rows), "quantities agree", what, max(errors), power_of_ten(tolerance), full)
 
 
-def relative_errors(errors, tolerance=GRADIENT_CHECK_TOLERANCE):
+def relative_errors(errors, tolerance=GRADIENT_CHECK_TOLERANCE, folded=True):
     """Rows of the gradient check's relative errors; raises above ``tolerance``."""
     bad = [k for k, e in errors.items() if not e <= tolerance]
     if bad:
         raise AssertionError(f"gradient check failed for {bad}: {errors}")
-    return table(["gradient", "relative error vs central differences"], [(f"`{k}`", f"{e:.1e}") for k, e in errors.items()])
+    measure = "relative error vs central differences"
+    full = table(["gradient", measure], [(f"`{k}`", f"{e:.1e}") for k, e in errors.items()])
+    if not folded:
+        return full
+    return verdict(len(errors), "gradients pass the gradient check", measure, max(errors.values()),
+                   power_of_ten(tolerance), full)
 
 
 def random_rnn(seed=0):
@@ -182,8 +210,10 @@ def verification_table(rows):
     failed = [r.key for r in rows if not r.passed]
     if failed:
         raise AssertionError(f"verification failed for {failed}")
-    return table(
-        ["equation", "quantity", "exact", "max abs(numpy − derived)", "finite differences", "PyTorch autograd"],
+    torch = any(r.torch is not None for r in rows)  # a column this build could not measure is left out
+    full = table(
+        ["equation", "quantity", "exact", "max abs(numpy − derived)", "finite differences"]
+        + (["PyTorch autograd"] if torch else []),
         [
             (
                 f"{{eq}}`{r.key.replace('.', '-')}`",
@@ -191,10 +221,16 @@ def verification_table(rows):
                 "—" if r.exact is None else ("yes" if r.exact else "**no**"),
                 f"{r.numpy:.1e}",
                 f"{r.finite_differences:.1e}",
-                "not installed" if r.torch is None else f"{r.torch:.1e}",
+                *([f"{r.torch:.1e}"] if torch else []),
             )
             for r in rows
         ],
+    )
+    if torch:
+        return full
+    return Markdown(
+        full.data + "\n\nPyTorch was not installed for this build of the book, so its column is left out "
+        "(`pip install torch==2.13.0`; the published site has it)."
     )
 
 

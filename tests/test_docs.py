@@ -72,8 +72,21 @@ def test_verification_outputs_are_on_the_pages(built_site, page):
     assert "max abs(brute force − formula)" in text
     assert "max abs(numpy − derived), float64" in text
     assert "<table" in text  # the verification tables are rendered, not shown as Markdown source
+    verdicts = re.findall(r"✓ (\d+) of (\d+)</strong>", text)
+    assert len(verdicts) == 3 and all(a == b for a, b in verdicts), verdicts  # one line per check ...
+    assert text.count("sd-dropdown") >= 3  # ... and its full table folded under it
     code = re.sub(r"<[^>]+>", "", text).replace("&quot;", '"')
     assert ("def _backward(da: Array, cell_caches:" if page.endswith("bptt") else "def _cell_backward(da_next: Array") in code
+
+
+def test_the_verification_chapter_leaves_out_a_column_it_could_not_measure(built_site):
+    import importlib.util
+
+    text = html(built_site, "verification")
+    torch = importlib.util.find_spec("torch") is not None
+    assert ("<p>PyTorch autograd</p>" in text or "PyTorch autograd</th>" in text) == torch
+    assert ("PyTorch was not installed for this build" in text) != torch
+    assert "not installed</td>" not in text and "<p>not installed</p>" not in text
 
 
 def test_no_page_refers_to_another_host(built_site):
