@@ -4,8 +4,9 @@ MyST-NB writes each page's executed notebook, but its Markdown cells keep MyST's
 Jupyter shows as text: ``{glue:math}`` directives whose equations live in a separate file,
 ``{eq}`` references with no numbers, ``literalinclude`` blocks with no code. :func:`reader_notebook`
 resolves each of them into what the page shows — the equation with its number, the value, the
-section title, the included source — and drops the cell that only ties the page to its sources
-in the build's cache. Used by ``conf.py``, which offers the result in the page's download menu.
+section title, the included source, a folded solution as HTML's ``<details>`` — and drops the cell
+that only ties the page to its sources in the build's cache. Used by ``conf.py``, which offers the
+result in the page's download menu.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ DIGEST_MARK = "this page's code uses have the digest"  # conf.py's DIGEST_CELL
 DIRECTIVE = re.compile(r"^```\{(?P<name>[\w:-]+)\}[ \t]*(?P<argument>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
 ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<text>[^`]*)`")
 OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
+# sphinx-design's dropdown, written with colons so that it can hold the directives above
+DROPDOWN = re.compile(r"^:::\{dropdown\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)^:::[ \t]*$", re.M | re.S)
 
 
 @dataclass
@@ -59,6 +62,7 @@ def reader_notebook(notebook: dict, context: Context) -> dict:
 
 def resolve(markdown: str, context: Context) -> str:
     """``markdown`` with every MyST directive and role the book uses replaced by plain Markdown."""
+    markdown = DROPDOWN.sub(_dropdown, markdown)
     markdown = DIRECTIVE.sub(lambda match: _directive(match, context), markdown)
     return ROLE.sub(lambda match: _role(match["name"], match["text"], context), markdown)
 
@@ -83,6 +87,16 @@ def _directive(match: re.Match, context: Context) -> str:
     if name == "bibliography":
         return "(The book's list of references.)"
     return match[0]  # a fenced block of code, say: nothing to resolve
+
+
+def _dropdown(match: re.Match) -> str:
+    """A dropdown as HTML's ``<details>``, which Jupyter shows folded too; the Markdown inside is
+    resolved with the rest."""
+    lines = match["body"].splitlines()
+    while lines and OPTION.match(lines[0]):
+        lines.pop(0)
+    body = "\n".join(lines).strip("\n")
+    return f"<details>\n<summary>{match['title'].strip()}</summary>\n\n{body}\n\n</details>"
 
 
 def _math(output: dict) -> str:
