@@ -140,7 +140,7 @@ def _tie_page_to_its_sources(app, docname, source):
 
 # The whole book as one PDF (scripts/pdf.sh): xelatex, since pdflatex stops on the book's Unicode.
 # When it has been built, the site serves it as rnnlstm.pdf and the home page links it (tag "pdf").
-PDF = ROOT / "_build" / "latex" / "rnnlstm.pdf"
+PDF = ROOT / "_build" / "pdf" / "rnnlstm.pdf"  # scripts/pdf.sh puts it here, outside every builder's output
 if PDF.exists():
     html_extra_path = [str(PDF)]
     tags.add("pdf")  # noqa: F821 - Sphinx passes conf.py its tags
