@@ -17,7 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 DIGEST_MARK = "this page's code uses have the digest"  # conf.py's DIGEST_CELL
-DIRECTIVE = re.compile(r"^```\{(?P<name>[\w:-]+)\}[ \t]*(?P<argument>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
+DIRECTIVE = re.compile(  # indented too, inside a list item
+    r"^(?P<indent>[ \t]*)```\{(?P<name>[\w:-]+)\}[ \t]*(?P<argument>[^\n]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S
+)
+TARGET = re.compile(r"^\([\w-]+\)=[ \t]*\n", re.M)  # MyST's "(label)=" before a heading: a name, not text
 ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<text>[^`]*)`")
 OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
 # sphinx-design's dropdown, written with colons so that it can hold the directives above
@@ -62,15 +65,20 @@ def reader_notebook(notebook: dict, context: Context) -> dict:
 
 def resolve(markdown: str, context: Context) -> str:
     """``markdown`` with every MyST directive and role the book uses replaced by plain Markdown."""
-    markdown = DROPDOWN.sub(_dropdown, markdown)
-    markdown = DIRECTIVE.sub(lambda match: _directive(match, context), markdown)
+    markdown = TARGET.sub("", DROPDOWN.sub(_dropdown, markdown))
+    markdown = DIRECTIVE.sub(lambda match: _indented(match["indent"], _directive(match, context)), markdown)
     return ROLE.sub(lambda match: _role(match["name"], match["text"], context), markdown)
 
 
+def _indented(indent: str, text: str) -> str:
+    return "\n".join(indent + line if line else line for line in text.split("\n"))
+
+
 def _directive(match: re.Match, context: Context) -> str:
+    """The directive of ``match`` in plain Markdown, not yet indented as it was."""
     name, argument = match["name"], match["argument"].strip()
     options = {}
-    lines = match["body"].splitlines()
+    lines = [line.removeprefix(match["indent"]) for line in match["body"].splitlines()]
     while lines and (option := OPTION.match(lines[0])):
         options[option["key"]] = option["value"].strip()
         lines.pop(0)
@@ -86,7 +94,7 @@ def _directive(match: re.Match, context: Context) -> str:
         return "\n".join(f"- `{n}`" for n in names)  # the reference itself is on the book's page
     if name == "bibliography":
         return "(The book's list of references.)"
-    return match[0]  # a fenced block of code, say: nothing to resolve
+    return match[0].removeprefix(match["indent"])  # a fenced block of code, say: nothing to resolve
 
 
 def _dropdown(match: re.Match) -> str:

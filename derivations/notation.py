@@ -80,11 +80,15 @@ def _factor_rank(arg) -> int:
     return 1 if _QUANTITIES[arg.name].base.startswith(r"\Gamma") else 2
 
 
-def _term_rank(term) -> tuple[int, int]:
-    """A lone quantity first, then by the first-defined gradient the term carries; terms that tie
-    (a forward definition's, which carry none) keep SymPy's order, which is the course's."""
-    gradients = [_order(s) for s in term.atoms(sp.MatrixSymbol) if _is_gradient(s)]
-    return (0 if isinstance(term, sp.MatrixSymbol) else 1, min(gradients, default=len(_QUANTITIES)))
+def _term_rank(term) -> tuple[int, int, int]:
+    """A lone quantity first, then a term that carries a share from the next step
+    (dc_{←t+1} ⊙ Γ_u before da ⊙ ..., as in dc⟨t⟩ = dc_{←t+1}⟨t⟩ + da ⊙ ...), then by the
+    first-defined gradient the term carries; terms that tie (a forward definition's, which carry
+    none) keep SymPy's order, which is the course's."""
+    symbols = term.atoms(sp.MatrixSymbol)
+    gradients = [_order(s) for s in symbols if _is_gradient(s)]
+    share = any(r"\leftarrow" in _QUANTITIES[s.name].base for s in symbols if _is_gradient(s))
+    return (0 if isinstance(term, sp.MatrixSymbol) else 1, 0 if share else 1, min(gradients, default=len(_QUANTITIES)))
 
 
 def printed_order(expr) -> list:

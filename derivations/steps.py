@@ -42,7 +42,7 @@ from .evaluate import evaluate
 from .notation import CoursePrinter, m, n_y, quantity
 
 n_in, n_out = sp.symbols("n_in n_out", integer=True, positive=True)
-SIZES = {n_out: 2, n_in: 3, m: 2, n_y: 3}  # the components SymPy works on; n_y: the softmax's classes
+SIZES = {n_out: 2, n_in: 3, m: 2, n_y: output.K}  # the components SymPy works on; n_y: the softmax's classes, as many as output.py derives dz_y with
 i, j, k, l = sp.symbols("i j k l", integer=True, positive=True)  # (i) the example; j, k, l entries
 J = sp.Symbol("J")
 LOSS = sp.Symbol(r"\mathcal{L}")  # the loss of one example; J is the mean of the m examples' losses
@@ -70,15 +70,16 @@ def entries(matrix):
     return _BASES[matrix.name]
 
 
-# The linear map Z = W X + b 1ᵀ, the activation A = f(Z), the product C = G ⊙ A of a gate G and A
+# The linear map Z = W X + b 1ᵀ, the activation A = f(Z), the product P = G ⊙ A of a gate G and A
+# (P, not C: c is the LSTM's memory cell)
 W = _generic("W", "W", n_out, n_in, "W", rank=0)
 X = _generic("X", "X", n_in, m, "x")
 b = _generic("b", "b", n_out, 1, "b")
 Z = _generic("Z", "Z", n_out, m, "z")
 A = _generic("A", "A", n_out, m, "a")
 G = _generic("G", "G", n_out, m, "g", rank=2)
-C = _generic("C", "C", n_out, m, "c")
-dZ, dA, dC = (_generic(f"d{q}", f"d{q}", n_out, m, f"d{q.lower()}", rank=1) for q in "ZAC")
+P = _generic("P", "P", n_out, m, "p")
+dZ, dA, dP = (_generic(f"d{q}", f"d{q}", n_out, m, f"d{q.lower()}", rank=1) for q in "ZAP")
 # The output layer: Ŷ = softmax(Z) with n_y classes; one example's vectors z, ŷ, y have no (i)
 Zy = _generic("Zy", "Z", n_y, m, "z")
 dZy = _generic("dZy", "dZ", n_y, m, "dz", rank=1)
@@ -325,12 +326,12 @@ class Node:
 
 ANY_F, F_PRIME = sp.Lambda(s, f(s)), sp.Lambda(s, sp.Derivative(f(s), s))  # f and f′, elementwise
 _w, _x, _b, _z, _a, _g = (entries(q) for q in (W, X, b, Z, A, G))
-_dz, _da, _dc = (entries(q) for q in (dZ, dA, dC))
+_dz, _da, _dp = (entries(q) for q in (dZ, dA, dP))
 
 NODES = {
     "linear": Node(W * X + b * sp.OneMatrix(1, m), Z, dZ, sp.Sum(_w[j, k] * _x[k, i], (k, 1, n_in)) + _b[j]),
     "elementwise": Node(Z.applyfunc(ANY_F), A, dA, f(_z[j, i])),
-    "hadamard": Node(sp.HadamardProduct(G, A), C, dC, _g[j, i] * _a[j, i]),
+    "hadamard": Node(sp.HadamardProduct(G, A), P, dP, _g[j, i] * _a[j, i]),
 }
 INPUTS = {  # the inputs whose rule each derivation reaches
     "linear": {
@@ -342,8 +343,8 @@ INPUTS = {  # the inputs whose rule each derivation reaches
         Z: Input(_z[j, i], _da[j, i] * sp.Derivative(f(_z[j, i]), _z[j, i]), sp.HadamardProduct(dA, Z.applyfunc(F_PRIME)))
     },
     "hadamard": {
-        A: Input(_a[j, i], _dc[j, i] * _g[j, i], sp.HadamardProduct(dC, G)),
-        G: Input(_g[j, i], _dc[j, i] * _a[j, i], sp.HadamardProduct(dC, A)),
+        A: Input(_a[j, i], _dp[j, i] * _g[j, i], sp.HadamardProduct(dP, G)),
+        G: Input(_g[j, i], _dp[j, i] * _a[j, i], sp.HadamardProduct(dP, A)),
     },
 }
 ACTIVATIONS = {"tanh": sp.tanh, "sigma": sigmoid}  # the activations whose f′ is written in terms of A

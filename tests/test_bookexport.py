@@ -43,6 +43,8 @@ def context(**overrides):
          "```python\ndef _backward():\n    pass\n```"),
         ("```{eval-rst}\n.. autofunction:: rnnlstm.rnn_forward\n.. autofunction:: rnnlstm.rnn_loss\n```",
          "- `rnnlstm.rnn_forward`\n- `rnnlstm.rnn_loss`"),
+        ("1. *Rule.* Why:\n\n   ```{glue:math} eq-key\n   ```\n", "1. *Rule.* Why:\n\n   $$\n   dz = da \\odot (1 - a^{2})\n   $$\n"),
+        ("(node-linear)=\n## The linear map", "## The linear map"),
         ("```python\nx = {'a': 1}\n```", "```python\nx = {'a': 1}\n```"),  # plain code: untouched
         (":::{dropdown} Solution\n:open:\nBy {eq}`rnn-cell-dz`:\n\n```{glue:math} eq-key\n```\n:::",
          "<details>\n<summary>Solution</summary>\n\nBy (7):\n\n$$\ndz = da \\odot (1 - a^{2})\n$$\n\n</details>"),

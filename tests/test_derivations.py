@@ -51,6 +51,11 @@ def test_products_and_sums_are_printed_in_the_course_order():
     positions = [printed.index(r"dz_y^{\langle t \rangle}"), *(printed.index(g) for g in gates)]
     assert positions == sorted(positions)
     assert rnn.BPTT["da_next"].latex.index("dz_y") < rnn.BPTT["da_next"].latex.index(r"dz^{\langle t+1")
+    # a published formula keeps the order its erratum's prose describes: the next step's share first
+    from derivations import errata
+
+    for formula in (*errata.ERRATA[3], *errata.ERRATA[4]):
+        assert formula.latex.split("= ", 1)[1].startswith(r"dc_{\leftarrow t+1}^{\langle t \rangle} \odot")
     # the forward definitions as the course writes them
     assert rnn.FORWARD["z"].latex.endswith(r"= W_{aa} a^{\langle t-1 \rangle} + W_{ax} x^{\langle t \rangle} + b_a")
     assert rnn.FORWARD["zy"].latex.endswith(r"= W_{ya} a^{\langle t \rangle} + b_y")

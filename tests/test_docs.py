@@ -112,7 +112,7 @@ def test_every_page_offers_its_source_and_its_executed_notebook_readable_in_jupy
     assert any(c.outputs for c in code), "the notebook is not the executed one"
     assert not any("have the digest" in c.source for c in code)  # the build's own bookkeeping
     markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
-    leftover = re.findall(r"\{(?:glue[:\w]*|eq|doc|cite|func|ref)\}`|^(?:```|:::)\{", markdown, re.M)
+    leftover = re.findall(r"\{(?:glue[:\w]*|eq|doc|cite|func|ref)\}`|^[ \t]*(?:```|:::)\{|^\([\w-]+\)=$", markdown, re.M)
     assert not leftover, f"{page}: MyST that plain Jupyter would show as text: {leftover}"
     if re.search(r"\{glue:math\}.*\n:label:", (ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")):
         assert re.search(r"^\$\$\n.+ \\tag\{\d+\}\n\$\$$", markdown, re.M), "no numbered equation"

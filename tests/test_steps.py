@@ -32,8 +32,8 @@ def fresh_derivations():
         ("linear", "dX-matrix", steps.X, steps.dZ),
         ("bias", "db-matrix", steps.b, steps.dZ),
         ("elementwise", "dZ-matrix", steps.Z, steps.dA),
-        ("hadamard", "dA-matrix", steps.A, steps.dC),
-        ("hadamard", "dG-matrix", steps.G, steps.dC),
+        ("hadamard", "dA-matrix", steps.A, steps.dP),
+        ("hadamard", "dG-matrix", steps.G, steps.dP),
     ],
 )
 def test_each_node_ends_at_the_generic_vjp(node, key, target, upstream):
@@ -55,10 +55,10 @@ def test_the_matrix_forms_are_the_rules_the_chapters_print():
     sigma = steps.derivation("elementwise")["sigma-matrix"].rhs
     assert sigma.xreplace({steps.dA: lstm.dgate["ft"], steps.A: lstm.ft}) == lstm.CELL["dzf"].rhs
     gate = steps.derivation("hadamard")  # xreplace keeps the order of a ⊙; doit sorts it as SymPy does
-    dc_prev = gate["dA-matrix"].rhs.xreplace({steps.dC: lstm.dc, steps.G: lstm.ft})
+    dc_prev = gate["dA-matrix"].rhs.xreplace({steps.dP: lstm.dc, steps.G: lstm.ft})
     assert dc_prev.doit() == lstm.CELL["dc_prev"].rhs.doit()
     forget = calculus.vjp(lstm.FORWARD["c_next"].rhs, lstm.ft, lstm.dc)
-    assert gate["dG-matrix"].rhs.xreplace({steps.dC: lstm.dc, steps.A: lstm.c_prev}).doit() == forget.doit()
+    assert gate["dG-matrix"].rhs.xreplace({steps.dP: lstm.dc, steps.A: lstm.c_prev}).doit() == forget.doit()
     softmax = steps.derivation("softmax")["matrix"].rhs
     assert softmax.xreplace({steps.Yhat: rnn.yt_pred, steps.Y: rnn.yt}) == rnn.OUTPUT["dzy"].rhs
 
@@ -112,7 +112,7 @@ def test_a_weight_gradient_read_as_the_wrong_entry_is_refused(monkeypatch):
 
 
 def test_a_gate_product_with_the_factors_exchanged_is_refused(monkeypatch):
-    dc, a = steps.entries(steps.dC), steps.entries(steps.A)
+    dc, a = steps.entries(steps.dP), steps.entries(steps.A)
     _planted(monkeypatch, "hadamard", steps.A, pattern=dc[steps.j, steps.i] * a[steps.j, steps.i])
     with pytest.raises(DerivationError, match="dA-pattern"):
         steps.derivation("hadamard")
