@@ -26,7 +26,7 @@ def test_every_derived_gradient_has_a_row_and_passes(model):
     assert all(r.numpy < 1e-12 and r.finite_differences < 1e-6 for r in rows)
 
 
-@pytest.mark.parametrize("model", ["rnn", "lstm"])
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
 def test_the_rows_follow_the_order_in_which_the_book_shows_the_equations(model):
     """Equation numbers run through the book in its table of contents' order: the verification
     table, in the order of ``derivations.results``, then numbers its rows in increasing order."""
