@@ -1,16 +1,16 @@
 """SymPy derivations of backpropagation through time, in the notation of *Sequence Models*.
 
-Each chapter module (:mod:`derivations.rnn`, :mod:`derivations.lstm`) holds groups of :class:`~derivations.calculus.Derived`
+Each chapter module (:mod:`derivations.rnn`, :mod:`derivations.lstm`, :mod:`derivations.gru`) holds groups of :class:`~derivations.calculus.Derived`
 results: ``FORWARD`` (definitions), ``CELL``, ``OUTPUT`` and ``BPTT``. A result is reachable by its
 key ``chapter.group.name``, e.g. ``get("rnn.bptt.dWax")``.
 """
 
 from __future__ import annotations
 
-from . import lstm, rnn
+from . import gru, lstm, rnn
 from .calculus import Derived
 
-CHAPTERS = {"rnn": rnn, "lstm": lstm}
+CHAPTERS = {"rnn": rnn, "lstm": lstm, "gru": gru}
 GROUPS = ("forward", "cell", "output", "bptt")
 
 

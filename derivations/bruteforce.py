@@ -36,6 +36,7 @@ SIZES = {  # m = 2 so that a missing 1/m shows; T_x = 3 so that a middle step ha
     # T_x = 2, a slip in dc⟨t⟩ never reaches Γ_f, whose gradient at step 1 is multiplied by c⟨0⟩ = 0)
     "rnn": {"n_x": 2, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
     "lstm": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
+    "gru": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
 }
 DIGITS = 50  # the difference is evaluated to this many significant digits ...
 TOLERANCE = mpmath.mpf("1e-40")  # ... and must vanish to these
@@ -204,9 +205,9 @@ def derived_gradients(chapter):
 
 
 def checks(chapter, prefix=""):
-    """The cross-checks of one chapter module (:mod:`derivations.rnn`, :mod:`derivations.lstm`)
-    whose key starts with ``chapter.prefix``: the cell and the output layer on surrogate scalars,
-    the recursion and the totals on the full loss."""
+    """The cross-checks of one chapter module (:mod:`derivations.rnn`, :mod:`derivations.lstm`,
+    :mod:`derivations.gru`) whose key starts with ``chapter.prefix``: the cell and the output layer
+    on surrogate scalars, the recursion and the totals on the full loss."""
     ch = import_module(f"derivations.{chapter}")
     pairs = []
 
@@ -219,9 +220,10 @@ def checks(chapter, prefix=""):
     parameters = ch.parameter_values(P)
 
     # One cell: the scalar Σ da⟨t⟩ ⊙ a⟨t⟩ (+ Σ dc⟨t⟩ ⊙ c⟨t⟩) has exactly the cell's gradients.
-    base = {**parameters, ch.xt: numbers(n_x, m, 20), ch.a_prev: numbers(n_a, m, 21)}
-    if hasattr(ch, "c_prev"):
-        base[ch.c_prev] = numbers(n_a, m, 22)
+    base = {**parameters, ch.xt: numbers(n_x, m, 20)}
+    for seed, state in ((21, "a_prev"), (22, "c_prev")):  # the states the chapter's cell reads
+        if hasattr(ch, state):
+            base[getattr(ch, state)] = numbers(n_a, m, seed)
     upstream = {carried: numbers(n_a, m, 23 + i) for i, carried in enumerate(ch.CARRIED)}
     full = ch.cell_forward(dict(base))
     with mpmath.workdps(DIGITS):  # the formulas, evaluated at 50 digits from the same numbers
@@ -278,7 +280,7 @@ def checks(chapter, prefix=""):
 
     def carried_gradient(t, state):
         """∂/∂``state`` of the loss of steps t, ..., T_x, where ``state`` (a⟨t⟩ or c⟨t⟩) is what
-        step t carries, the other carried state held at its value."""
+        step t carries, the other carried state held at its value (the GRU carries c⟨t⟩ = a⟨t⟩ alone)."""
 
         def loss_from(X):
             a, *rest = {**{c: states[t][c] for c in ch.CARRIED}, state: X}.values()  # a⟨t⟩ (, c⟨t⟩)
@@ -288,5 +290,6 @@ def checks(chapter, prefix=""):
         return entrywise_gradient(loss_from, states[t][state])
 
     for state, d_state in ch.CARRIED.items():
-        every_step(lambda t, state=state: carried_gradient(t, state), d_state.name)
+        key = next(k for k, d in ch.BPTT.items() if d.lhs == d_state)  # the result that carries it back
+        every_step(lambda t, state=state: carried_gradient(t, state), key)
     return _run(pairs, f"{chapter}.{prefix}")

@@ -70,14 +70,19 @@ def _is_gradient(symbol) -> bool:
     return symbol.name in _QUANTITIES and _QUANTITIES[symbol.name].base.startswith("d")
 
 
+def _is_gate(symbol) -> bool:
+    return symbol.name in _QUANTITIES and _QUANTITIES[symbol.name].base.startswith(r"\Gamma")
+
+
 def _factor_rank(arg) -> int:
-    """0 for a gradient (or an expression holding one), 1 for a gate Γ, 2 for another quantity,
-    3 for anything else."""
-    if any(_is_gradient(s) for s in arg.atoms(sp.MatrixSymbol)):
+    """0 for a gradient (or an expression holding one), 1 for a gate Γ, 2 for an expression of
+    gates alone (1 − Γ_u), 3 for another quantity, 4 for anything else."""
+    symbols = arg.atoms(sp.MatrixSymbol)
+    if any(_is_gradient(s) for s in symbols):
         return 0
-    if not isinstance(arg, sp.MatrixSymbol) or arg.name not in _QUANTITIES:
-        return 3
-    return 1 if _QUANTITIES[arg.name].base.startswith(r"\Gamma") else 2
+    if symbols and all(_is_gate(s) for s in symbols):
+        return 1 if isinstance(arg, sp.MatrixSymbol) else 2
+    return 3 if isinstance(arg, sp.MatrixSymbol) and arg.name in _QUANTITIES else 4
 
 
 def _term_rank(term) -> tuple[int, int, int]:
@@ -154,12 +159,14 @@ class CoursePrinter(LatexPrinter):
         return _ElementwisePrinter(placeholder, inner, self._settings).doprint(body)
 
     def _factor(self, arg, matmul=False):
-        """``arg`` as a factor, bracketed if it is a sum (or, in a matrix product, an ⊙ product)."""
+        """``arg`` as a factor, bracketed if it is a sum (or, in a matrix product, an ⊙ product; in
+        an ⊙ product, a matrix product: (W_c[:, :n_a]ᵀ dz_c) ⊙ Γ_r)."""
         tex = self._print(arg)
         compound = (
             isinstance(arg, sp.MatAdd)
             or (isinstance(arg, ElementwiseApplyFunction) and arg.function(sp.Dummy()).is_Add)
             or (matmul and isinstance(arg, sp.HadamardProduct))
+            or (not matmul and isinstance(arg, sp.MatMul))
         )
         return rf"\left({tex}\right)" if compound else tex
 

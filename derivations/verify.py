@@ -29,7 +29,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from rnnlstm import lstm, rnn
+from rnnlstm import gru, lstm, rnn
 from rnnlstm.gradcheck import numerical_gradient, relative_error
 from rnnlstm.output import output_layer
 from rnnlstm.problems import random_problem
@@ -37,7 +37,7 @@ from rnnlstm.problems import random_problem
 from . import CHAPTERS, bruteforce, results
 from .output import cross_entropy
 
-MODELS = {"rnn": rnn, "lstm": lstm}
+MODELS = {"rnn": rnn, "lstm": lstm, "gru": gru}
 SIZES = {"n_x": 3, "n_a": 4, "n_y": 3, "m": 3, "T_x": 3}
 TOLERANCE = {"numpy": 1e-12, "finite_differences": 1e-6, "torch": 1e-12}
 
@@ -99,7 +99,7 @@ def finite_difference_values(model, problem, eps=1e-6):
     xs, ys = _steps(x), _steps(y)
     clean = ch.forward(xs, a0, P)
     T = len(xs)
-    state = [ch.xt, ch.a_prev] + ([ch.c_prev] if model == "lstm" else [])
+    state = [ch.xt, *(getattr(ch, s) for s in ("a_prev", "c_prev") if hasattr(ch, s))]  # what a step reads
 
     def after(t, values):
         """J from step t on, given step t's values: its loss and that of every later step."""
@@ -139,7 +139,8 @@ def finite_difference_values(model, problem, eps=1e-6):
         _difference(lambda X, t=t: ch.loss([*xs[:t], X, *xs[t + 1 :]], ys, a0, P), xs[t], eps) for t in range(T)
     ]
     values[f"{model}.bptt.da0"] = [_difference(lambda X: ch.loss(xs, ys, X, P), a0, eps)]
-    values[f"{model}.bptt.da_next"] = [at_step(t, ch.a_next) for t in range(T)]
+    carried = next(s for s, d in ch.CARRIED.items() if d == ch.BPTT["da_next"].lhs)  # a⟨t⟩; the GRU's c⟨t⟩
+    values[f"{model}.bptt.da_next"] = [at_step(t, carried) for t in range(T)]
     if model == "lstm":  # c⟨t⟩ as step t+1 uses it; nothing uses c⟨T_x⟩ after the last step
         values[f"{model}.bptt.dc_next"] = [at_step(t + 1, ch.c_prev) for t in range(T - 1)] + [np.zeros_like(a0)]
     return values
@@ -171,6 +172,14 @@ def torch_values(model, problem):
         if model == "rnn":
             r["z"] = r["Waa"] @ r["a_prev"] + r["Wax"] @ r["xt"] + r["ba"]
             r["a_next"] = torch.tanh(r["z"])
+        elif model == "gru":
+            r["c_prev"] = r.pop("a_prev")
+            for g in ("ut", "rt", "cct"):
+                w, bias, _, f = ch.GATES[g]
+                state = r["rt"] * r["c_prev"] if g == "cct" else r["c_prev"]
+                r[f"z{ch.GATES[g][2]}"] = r[w] @ torch.cat([state, r["xt"]]) + r[bias]
+                r[g] = (torch.tanh if f is sp.tanh else torch.sigmoid)(r[f"z{ch.GATES[g][2]}"])
+            r["c_next"] = r["a_next"] = r["ut"] * r["cct"] + (1 - r["ut"]) * r["c_prev"]
         else:
             r["c_prev"] = c.clone()
             r["concat"] = torch.cat([r["a_prev"], r["xt"]])
@@ -211,8 +220,8 @@ def torch_values(model, problem):
     for k in ch.TOTAL:
         values[f"{model}.bptt.{k}"] = [sum(grad((cells[t] | outs[t])[k[1:]]) for t in range(T))]
     values[f"{model}.bptt.dx"] = [grad(v) for v in xs]
-    values[f"{model}.bptt.da0"] = [grad(cells[0]["a_prev"])]
-    values[f"{model}.bptt.da_next"] = [grad(cells[t]["a_next"]) for t in range(T)]
+    values[f"{model}.bptt.da0"] = [grad(cells[0]["c_prev" if model == "gru" else "a_prev"])]
+    values[f"{model}.bptt.da_next"] = [grad(cells[t]["a_next"]) for t in range(T)]  # the GRU's a⟨t⟩ is c⟨t⟩
     if model == "lstm":
         values[f"{model}.bptt.dc_next"] = [grad(cells[t + 1]["c_prev"]) for t in range(T - 1)] + [np.zeros(a0.shape)]
     return values
@@ -244,7 +253,7 @@ def _flat(arrays):
 
 
 def table(model, exact=None, seed=0):
-    """The rows of ``model`` ("rnn" or "lstm") on a random problem of the sizes ``SIZES``.
+    """The rows of ``model`` ("rnn", "lstm" or "gru") on a random problem of the sizes ``SIZES``.
 
     ``exact`` is ``{key: bool}`` from the brute-force checks (see :func:`exact_checks`), or
     ``None`` to leave that column empty.

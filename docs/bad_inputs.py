@@ -127,6 +127,25 @@ LSTM = [
     Case("an empty sequence, T_x = 0", "lstm_forward", lambda s: (s.x[:, :, :0], s.a0, s.p), ValueError, ("x has T_x = 0",)),
 ]  # fmt: skip
 
+GRU = [
+    Case("the LSTM's parameters", "gru_loss", lambda s: (s.x, s.y, s.a0, problem("lstm").p), ValueError,
+         ("missing Wu", "unknown Wf")),
+    Case("a reset gate weight of another width", "gru_forward", lambda s: (s.x, s.a0, with_(s.p, Wr=np.ones((n_a, n_a + n_x + 1)))),
+         ValueError, ('parameters["Wr"] must have shape (n_a, n_a + n_x) = (5, 8)', "got (5, 9)")),
+    Case("an update gate bias of shape (n_a,)", "gru_loss", lambda s: (s.x, s.y, s.a0, with_(s.p, bu=s.p["bu"][:, 0])),
+         ValueError, ('parameters["bu"] must have shape (n_a, 1) = (5, 1)', "got (5,)")),
+    Case("a0 of one column for m examples (it would broadcast)", "gru_loss", lambda s: (s.x, s.y, s.a0[:, :1], s.p),
+         ValueError, ("a0 must have shape (n_a, m) = (5, 6)", "got (5, 1)")),
+    Case("da_next with another m than the cache", "gru_cell_backward", lambda s: (s.a_next[:, :1], s.cell_cache),
+         ValueError, ("da_next must have shape (n_a, m) = (5, 6)", "got (5, 1)")),
+    Case("the LSTM's cell cache", "gru_cell_backward", lambda s: (s.a_next, problem("lstm").cell_cache), TypeError,
+         ("expected the cache returned by gru_cell_forward",)),
+    Case("da with 4 steps for a sequence of 7", "gru_backward", lambda s: (s.a[:, :, :4], s.caches), ValueError,
+         ("da must have shape (n_a, m, T_x) = (5, 6, 7)", "got (5, 6, 4)")),
+    Case("the RNN's caches", "gru_backward", lambda s: (s.a, problem("rnn").caches), TypeError,
+         ("expected the caches returned by gru_forward",)),
+]  # fmt: skip
+
 
 
 def pytorch(model):
@@ -139,8 +158,8 @@ def cs231n(model):
 
 
 LAYOUTS = [  # (case, model)
-    (Case("a cell that is neither", "to_pytorch", lambda s: (s.p, "gru"), ValueError,
-          ("cell must be one of 'rnn', 'lstm', got 'gru'",)), "rnn"),
+    (Case("the GRU (PyTorch's nn.GRU is another cell)", "to_pytorch", lambda s: (s.p, "gru"), ValueError,
+          ("cell must be one of 'rnn', 'lstm', got 'gru'",)), "gru"),
     (Case("the RNN's parameters as an LSTM's", "to_cs231n", lambda s: (problem("rnn").p, "lstm"), ValueError,
           ("parameters must have exactly the keys Wf, bf", "missing Wf", "unknown Wax")), "lstm"),
     (Case("a stacked weight that is not four gates", "from_pytorch",
@@ -166,7 +185,7 @@ LAYOUTS = [  # (case, model)
           ("missing b_vocab",)), "rnn"),
 ]  # fmt: skip
 
-CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM] + LAYOUTS
+CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM] + [(c, "gru") for c in GRU] + LAYOUTS
 
 
 def raised(case, model):

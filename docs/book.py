@@ -49,8 +49,8 @@ def glue_sizes(name, sizes):
 def glue_brute_force(chapter=None):
     """Glue what the prose says of :mod:`derivations.bruteforce`: the digits its numbers are
     written in as ``bruteforce-precision`` and those it compares to as ``bruteforce-digits``
-    (text), its tolerance as ``bruteforce-tolerance``, and for ``chapter`` ("rnn", "lstm") its
-    sizes as ``bruteforce`` and ``bruteforce-T_x``, ..., the sizes a single cell uses as
+    (text), its tolerance as ``bruteforce-tolerance``, and for ``chapter`` ("rnn", "lstm", "gru")
+    its sizes as ``bruteforce`` and ``bruteforce-T_x``, ..., the sizes a single cell uses as
     ``bruteforce-cell``."""
     from derivations import bruteforce
 
@@ -203,6 +203,11 @@ def random_rnn(seed=0):
 def random_lstm(seed=0):
     """A random LSTM problem of the same sizes."""
     return random_problem("lstm", n_x=3, n_a=5, n_y=4, m=6, T_x=4, seed=seed)
+
+
+def random_gru(seed=0):
+    """A random GRU problem of the same sizes."""
+    return random_problem("gru", n_x=3, n_a=5, n_y=4, m=6, T_x=4, seed=seed)
 
 
 def verification_table(rows):

@@ -20,6 +20,9 @@ RNNCaches: TypeAlias = tuple[list[RNNCellCache], Array]  # the cell caches, x
 # a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters
 LSTMCellCache: TypeAlias = tuple[Array, Array, Array, Array, Array, Array, Array, Array, Array, Parameters]
 LSTMCaches: TypeAlias = tuple[list[LSTMCellCache], Array]
+# a_next, a_prev, ut, rt, cct, xt, parameters
+GRUCellCache: TypeAlias = tuple[Array, Array, Array, Array, Array, Array, Parameters]
+GRUCaches: TypeAlias = tuple[list[GRUCellCache], Array]
 
 # rnnlstm.fused's own caches, not interchangeable with the readable functions'
 FusedRNNCaches: TypeAlias = tuple[Array, Array, Array, int, int]  # AX, Wax, Waa, n_a, m

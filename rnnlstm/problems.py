@@ -7,12 +7,13 @@ from typing import Literal
 import numpy as np
 from numpy.typing import DTypeLike
 
+from . import gru as _gru
 from . import lstm as _lstm
 from ._typing import Array, Parameters
 
 
 def random_problem(
-    model: Literal["rnn", "lstm"],
+    model: Literal["rnn", "lstm", "gru"],
     n_x: int,
     n_a: int,
     n_y: int,
@@ -24,19 +25,20 @@ def random_problem(
 ) -> tuple[Array, Array, Array, Parameters]:
     """Parameters, inputs ``x`` (n_x, m, T_x), one-hot targets ``y`` (n_y, m, T_x) and ``a0``.
 
-    Weights are standard normal times ``scale`` (the RNN's recurrent W_aa and the LSTM's gate
-    weights times a further 0.5 and 0.7, to keep the states away from saturation), biases and
+    Weights are standard normal times ``scale`` (the RNN's recurrent W_aa and the LSTM's and GRU's
+    gate weights times a further 0.5 and 0.7, to keep the states away from saturation), biases and
     inputs standard normal; everything cast to ``dtype``.
     """
     rng = np.random.default_rng(seed)
     if model == "rnn":
         shapes = {"Wax": ((n_a, n_x), scale), "Waa": ((n_a, n_a), scale * 0.5), "Wya": ((n_y, n_a), scale),
                   "ba": ((n_a, 1), 1.0), "by": ((n_y, 1), 1.0)}  # fmt: skip
-    elif model == "lstm":
-        shapes = {k: ((n_a, n_a + n_x), scale * 0.7) if k[0] == "W" else ((n_a, 1), 1.0) for k in _lstm.PARAMETER_SHAPES}
+    elif model in ("lstm", "gru"):
+        gates = (_lstm if model == "lstm" else _gru).PARAMETER_SHAPES
+        shapes = {k: ((n_a, n_a + n_x), scale * 0.7) if k[0] == "W" else ((n_a, 1), 1.0) for k in gates}
         shapes.update({"Wy": ((n_y, n_a), scale), "by": ((n_y, 1), 1.0)})
     else:
-        raise ValueError(f"model must be one of rnn, lstm, got {model!r}")
+        raise ValueError(f"model must be one of rnn, lstm, gru, got {model!r}")
     parameters = {k: (rng.normal(size=shape) * s).astype(dtype) for k, (shape, s) in shapes.items()}
     x = rng.normal(size=(n_x, m, T_x)).astype(dtype)
     y = np.eye(n_y, dtype=dtype)[:, rng.integers(n_y, size=(m, T_x))]

@@ -9,13 +9,13 @@ import sys
 import pytest
 
 from conftest import ROOT, assert_same
-from rnnlstm import lstm, rnn
+from rnnlstm import gru, lstm, rnn
 
 sys.path.insert(0, str(ROOT / "docs"))
 import bad_inputs  # noqa: E402  (docs/bad_inputs.py, the catalogue the API page shows)
 
 IDS = [f"{model}: {case.what}" for case, model in bad_inputs.CASES]
-PROBLEMS = [bad_inputs.problem(model) for model in ("rnn", "lstm")]  # computed (and cached) before work is switched off
+PROBLEMS = [bad_inputs.problem(model) for model in ("rnn", "lstm", "gru")]  # computed (and cached) before work is switched off
 WORK = ["_forward", "_cell_forward", "_backward", "_cell_backward", "output_layer"]
 
 
@@ -26,7 +26,7 @@ def no_work(monkeypatch):
     def started(*args, **kwargs):
         raise AssertionError("work started before the input was refused")
 
-    for module in (rnn, lstm):
+    for module in (rnn, lstm, gru):
         for name in WORK:
             monkeypatch.setattr(module, name, started)
 

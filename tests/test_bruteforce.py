@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derivations import bruteforce, lstm
+from derivations import bruteforce, gru, lstm
 from derivations.activations import sigmoid
 from derivations.calculus import Derived
 
@@ -56,6 +56,30 @@ def test_a_slip_in_the_carried_cell_gradient_fails_every_result_it_reaches(monke
     expected = {f"lstm.bptt.d{name}" for w, b, _, _ in lstm.GATES.values() for name in (w, b)}
     expected |= {f"lstm.bptt.{k}" for k in ("dx", "da0", "da_next", "dc_next")}
     assert expected <= reached
+    assert reached == {c.key for c in checks if not c.agrees}
+
+
+def _without_the_direct_share(derived):
+    """dc⟨t⟩ of the GRU without dc⟨t+1⟩ ⊙ (1 − Γ_u⟨t+1⟩), the share that passes through no gate's
+    activation."""
+    kept = [term for term in derived.rhs.args if not term.has(gru.dc_after)]
+    assert isinstance(derived.rhs, sp.MatAdd) and len(kept) == len(derived.rhs.args) - 1, derived.rhs
+    return Derived(derived.name, derived.lhs, sp.MatAdd(*kept), "planted: the direct share dropped")
+
+
+def test_a_slip_in_the_grus_carried_gradient_fails_every_result_it_reaches(monkeypatch):
+    """dc⟨t⟩ without its direct share from step t+1: every through-time result of the cell fails
+    its check — every weight and bias of the gates, dx, da⟨0⟩ and dc⟨t⟩ itself — and the output
+    layer's, which dc⟨t⟩ does not reach, pass."""
+    monkeypatch.delenv(bruteforce.CACHE_VARIABLE, raising=False)
+    right = bruteforce.derived_gradients("gru")
+    with mock.patch.dict(gru.BPTT, {"da_next": _without_the_direct_share(gru.BPTT["da_next"])}):
+        wrong = bruteforce.derived_gradients("gru")
+        checks = bruteforce.checks("gru", "bptt.")
+    reached = {c.key for c in checks if _differ(right[c.key.split(".")[-1]], wrong[c.key.split(".")[-1]])}
+    expected = {f"gru.bptt.d{name}" for w, b, _, _ in gru.GATES.values() for name in (w, b)}
+    expected |= {f"gru.bptt.{k}" for k in ("dx", "da0", "da_next")}
+    assert reached == expected
     assert reached == {c.key for c in checks if not c.agrees}
 
 

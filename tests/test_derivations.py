@@ -11,7 +11,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 import derivations
 from derivations import __main__ as cli
-from derivations import bruteforce, calculus, lstm, notation, output, rnn
+from derivations import bruteforce, calculus, gru, lstm, notation, output, rnn
 from derivations.notation import latex
 
 
@@ -61,6 +61,20 @@ def test_products_and_sums_are_printed_in_the_course_order():
     assert rnn.FORWARD["zy"].latex.endswith(r"= W_{ya} a^{\langle t \rangle} + b_y")
 
 
+def test_the_gru_is_printed_as_the_course_writes_it():
+    """The update as the course writes it, (1 − Γ_u) ⊙ c⟨t−1⟩ with the gate first; a matrix product
+    inside an ⊙ product in brackets; c⟨t−1⟩'s four shares, and dc⟨t⟩'s, in one order: the direct
+    share, then the gates in the course's order c̃, Γ_u, Γ_r (the output's share of dc⟨t⟩ first)."""
+    u, c = r"\Gamma_u^{\langle t \rangle}", r"c^{\langle t-1 \rangle}"
+    assert gru.FORWARD["c_next"].latex.endswith(rf"= {u} \odot \tilde{{c}}^{{\langle t \rangle}} + \left(1 - {u}\right) \odot {c}")
+    assert gru.CELL["dGamma_r"].latex.endswith(r"= \left(W_c[{:}, {:}n_a]^{T} dz_c^{\langle t \rangle}\right) \odot " + c)
+    for key, step, first in (("cell.da_prev", "t", []), ("bptt.da_next", "t+1", [r"dz_y^{\langle t \rangle}"])):
+        printed = derivations.get(f"gru.{key}").latex
+        shares = [rf"dc^{{\langle {step} \rangle}} \odot \left(1 - \Gamma_u", *(rf"dz_{g}^{{\langle {step} \rangle}}" for g in "cur")]
+        positions = [printed.index(s) for s in [*first, *shares]]
+        assert positions == sorted(positions), printed
+
+
 def test_a_long_sum_is_displayed_on_aligned_lines_with_every_term():
     """LSTM da⟨t⟩, five terms, on three lines (the output's share alone, then the gates in twos);
     a sum of two terms stays on one line; the lines hold exactly the terms of the one-line form."""
@@ -81,7 +95,7 @@ def _shifted(tex, steps=1):
     return re.sub(r"(\\langle |\\leftarrow )t([+-]\d)?", later, tex)
 
 
-@pytest.mark.parametrize("chapter", ["rnn", "lstm"])
+@pytest.mark.parametrize("chapter", ["rnn", "lstm", "gru"])
 def test_one_symbol_means_one_quantity(chapter):
     """Two results that print the same left-hand side, at the same step or one step apart, are
     the same quantity: their right-hand sides agree too. (Before the shares had their own
@@ -128,8 +142,8 @@ def test_every_derived_result_has_a_brute_force_check():
         ch = derivations.CHAPTERS[chapter]
         checked = {f"{chapter}.cell.{k}" for k in [*ch.WRT, *ch.LOCAL]}
         checked |= {f"{chapter}.output.{k}" for k in ch.OUTPUT_WRT}
-        checked |= {f"{chapter}.bptt.{k}" for k in [*ch.TOTAL, "dx", "da0", "da_next"]}
-        checked |= {f"{chapter}.bptt.dc_next"} if hasattr(ch, "c_prev") else set()
+        checked |= {f"{chapter}.bptt.{k}" for k in [*ch.TOTAL, "dx", "da0"]}
+        checked |= {f"{chapter}.bptt.{k}" for k, d in ch.BPTT.items() if d.lhs in ch.CARRIED.values()}  # da_next (dc_next)
         derived = {k for k in derivations.results(chapter) if ".forward." not in k}
         assert checked == derived, f"{chapter}: checked {checked ^ derived} differ from derived"
 

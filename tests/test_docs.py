@@ -21,8 +21,10 @@ pytestmark = pytest.mark.docs
 CHAPTER_PAGES = {
     "rnn": ["rnn-forward", "rnn-cell-backward", "rnn-bptt"],
     "lstm": ["lstm-forward", "lstm-cell-backward", "lstm-bptt"],
+    "gru": ["gru-forward", "gru-cell-backward", "gru-bptt"],
 }
-PAGES = ["index", "notation", "node-rules", *CHAPTER_PAGES["rnn"], *CHAPTER_PAGES["lstm"], "rnn-vs-lstm", "fast", "verification", "errata", "api", "references"]
+PAGES = ["index", "notation", "node-rules", *CHAPTER_PAGES["rnn"], *CHAPTER_PAGES["lstm"], "rnn-vs-lstm",
+         *CHAPTER_PAGES["gru"], "fast", "verification", "errata", "api", "references"]  # fmt: skip
 
 
 def html(site, page):
@@ -65,7 +67,7 @@ def test_every_backward_equation_shows_its_shapes_under_it(built_site, chapter):
         assert (line in shown) == (".forward." not in key), f"{key}: {shape_check(result)} / {shown}"
 
 
-@pytest.mark.parametrize("page", ["rnn-cell-backward", "rnn-bptt", "lstm-cell-backward", "lstm-bptt"])
+@pytest.mark.parametrize("page", [p for pages in CHAPTER_PAGES.values() for p in pages[1:]])  # the backward pages
 def test_verification_outputs_are_on_the_pages(built_site, page):
     text = html(built_site, page)
     assert "relative error vs central differences" in text

@@ -186,6 +186,8 @@ def _inline_math(html):
         ("lstm-cell-backward", "lstm", ("n_x", "n_a", "m")),
         ("rnn-bptt", "rnn", ("n_x", "n_a", "n_y", "m", "T_x")),
         ("lstm-bptt", "lstm", ("n_x", "n_a", "n_y", "m", "T_x")),
+        ("gru-cell-backward", "gru", ("n_x", "n_a", "m")),
+        ("gru-bptt", "gru", ("n_x", "n_a", "n_y", "m", "T_x")),
     ],
 )
 def test_built_pages_show_the_brute_force_sizes_glued_from_the_code(built_site, page, chapter, keys):

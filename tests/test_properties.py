@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 import rnnlstm
 from rnnlstm.problems import random_problem
 
-MODELS = ("rnn", "lstm")
-LOSS = {"rnn": rnnlstm.rnn_loss, "lstm": rnnlstm.lstm_loss}
-FORWARD = {"rnn": rnnlstm.rnn_forward, "lstm": rnnlstm.lstm_forward}
-BACKWARD = {"rnn": rnnlstm.rnn_backward, "lstm": rnnlstm.lstm_backward}
+MODELS = ("rnn", "lstm", "gru")
+LOSS = {model: getattr(rnnlstm, f"{model}_loss") for model in MODELS}
+FORWARD = {model: getattr(rnnlstm, f"{model}_forward") for model in MODELS}
+BACKWARD = {model: getattr(rnnlstm, f"{model}_backward") for model in MODELS}
 
 
 @st.composite

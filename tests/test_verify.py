@@ -17,7 +17,7 @@ from rnnlstm import rnn
 from rnnlstm.problems import random_problem
 
 
-@pytest.mark.parametrize("model", ["rnn", "lstm"])
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
 def test_every_derived_gradient_has_a_row_and_passes(model):
     rows = verify.table(model)
     assert [r.key for r in rows] == [k for k in derivations.results(model) if ".forward." not in k]
@@ -26,7 +26,7 @@ def test_every_derived_gradient_has_a_row_and_passes(model):
     assert all(r.numpy < 1e-12 and r.finite_differences < 1e-6 for r in rows)
 
 
-@pytest.mark.parametrize("model", ["rnn", "lstm"])
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
 def test_the_rows_follow_the_order_in_which_the_book_shows_the_equations(model):
     """Equation numbers run through the book in its table of contents' order: the verification
     table, in the order of ``derivations.results``, then numbers its rows in increasing order."""
@@ -70,7 +70,7 @@ def test_the_torch_column_agrees_where_torch_is_installed():
         assert all(r.torch is not None and r.torch < 1e-12 for r in rows), model
 
 
-@pytest.mark.parametrize("model", ["rnn", "lstm"])
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
 def test_the_step_sweep_has_the_shape_of_a_correct_gradient(model):
     for dtype, floor in ((np.float64, 1e-8), (np.float32, 1e-3)):
         sweep = verify.step_sweep(model, dtype)
@@ -105,8 +105,8 @@ def test_the_step_is_the_one_stored_in_the_array():
 
 
 def test_random_problem_names_the_model_it_does_not_know():
-    with pytest.raises(ValueError, match="model must be one of rnn, lstm, got 'gru'"):
-        random_problem("gru", 1, 1, 2, 1, 1)
+    with pytest.raises(ValueError, match="model must be one of rnn, lstm, gru, got 'transformer'"):
+        random_problem("transformer", 1, 1, 2, 1, 1)
     x, y, a0, p = random_problem("lstm", 2, 3, 4, 5, 6, dtype=np.float32)
     assert x.shape == (2, 5, 6) and y.shape == (4, 5, 6) and a0.shape == (3, 5) and p["Wf"].shape == (3, 5)
     assert all(v.dtype == np.float32 for v in (x, y, a0, *p.values()))

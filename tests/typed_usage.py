@@ -52,6 +52,14 @@ a, y_pred, fused_rnn_caches = fused.rnn_forward(x, a0, parameters)
 gradients = fused.rnn_backward(np.ones_like(a), fused_rnn_caches)
 J, gradients = fused.rnn_loss(x, y, a0, parameters)
 
+# the GRU, step by step and over the sequence
+x32, y32, a32, gru_parameters = random_problem("gru", n_x, n_a, n_y, m, T_x, dtype=np.float32)
+a_next, yt_pred, gru_cache = rnnlstm.gru_cell_forward(x32[:, :, 0], a32, gru_parameters)
+step = rnnlstm.gru_cell_backward(np.ones_like(a_next), gru_cache)
+a, y_pred, gru_caches = rnnlstm.gru_forward(x32, a32, gru_parameters)
+gradients = rnnlstm.gru_backward(np.ones_like(a), gru_caches)
+J, gradients = rnnlstm.gru_loss(x32, y32, a32, gru_parameters)
+
 # the layouts of PyTorch and CS231n, there and back
 state, head = rnnlstm.to_pytorch(lstm_parameters, "lstm")
 a, y_pred, c, lstm_caches = rnnlstm.lstm_forward(x32, a32, rnnlstm.from_pytorch(state, "lstm", head))
@@ -79,6 +87,8 @@ if TYPE_CHECKING:  # wrong uses, refused by the hints
     J_wrong: NDArray[np.floating] = rnnlstm.lstm_loss(x, y, a0, parameters)[0]  # type: ignore[assignment]
     fused.rnn_backward(np.ones_like(a), caches)  # type: ignore[arg-type]
     rnnlstm.lstm_backward(np.ones_like(a), fused_caches)  # type: ignore[arg-type]
-    random_problem("gru", n_x, n_a, n_y, m, T_x)  # type: ignore[arg-type]
+    random_problem("transformer", n_x, n_a, n_y, m, T_x)  # type: ignore[arg-type]
+    rnnlstm.gru_backward(np.ones_like(a), lstm_caches)  # type: ignore[arg-type]
+    rnnlstm.gru_cell_forward(x[:, :, 0], a0, np.zeros_like(a0), parameters)  # type: ignore[call-arg, arg-type]
     rnnlstm.to_pytorch(lstm_parameters, "gru")  # type: ignore[arg-type]
     state = rnnlstm.to_cs231n(parameters, "rnn")["Wx"]  # type: ignore[assignment]
