@@ -20,6 +20,10 @@ RNNCaches: TypeAlias = tuple[list[RNNCellCache], Array]  # the cell caches, x
 # a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters
 LSTMCellCache: TypeAlias = tuple[Array, Array, Array, Array, Array, Array, Array, Array, Array, Parameters]
 LSTMCaches: TypeAlias = tuple[list[LSTMCellCache], Array]
+# a stack (rnnlstm.deep): one (cell caches, input sequence) per layer, and the cell's name
+DeepCaches: TypeAlias = tuple[list[tuple[list[Any], Array]], str]
+# a stack's gradients: "layers" a list of one Gradients per layer, "da0" and "da_next" lists of arrays
+DeepGradients: TypeAlias = dict[str, Any]
 
 # rnnlstm.fused's own caches, not interchangeable with the readable functions'
 FusedRNNCaches: TypeAlias = tuple[Array, Array, Array, int, int]  # AX, Wax, Waa, n_a, m
