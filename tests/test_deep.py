@@ -5,6 +5,7 @@ equations agree with numpy, and bad input is refused with the layer named."""
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 import pytest
@@ -12,7 +13,11 @@ from conftest import assert_same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import derivations
 import rnnlstm
+from derivations import bruteforce, deep
+from derivations.calculus import Derived
+from derivations.notation import latex, printed_order
 from rnnlstm.cells import CELLS
 from rnnlstm.problems import random_deep_problem, random_problem
 
@@ -153,3 +158,57 @@ def test_bad_input_is_refused_naming_the_argument_and_the_layer(change, error, m
     with pytest.raises(error) as raised:
         rnnlstm.deep_loss(*change(x, y, a0, parameters), "rnn")
     assert message in str(raised.value)
+
+
+# The derivation: derivations/deep.py
+
+
+def steps(a):
+    return [a[:, :, t] for t in range(a.shape[2])]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_the_derived_equations_agree_with_numpy_layer_by_layer(model):
+    x, y, a0, parameters = random_deep_problem(model, 3, (4, 2, 3), 4, 2, 3, seed=2)
+    J, gradients = rnnlstm.deep_loss(x, y, a0, parameters, model)
+    derived = deep.loss_gradients(model, steps(x), steps(y), a0, parameters)
+    assert J == pytest.approx(deep.loss(model, steps(x), steps(y), a0, parameters), rel=1e-13)
+    close = dict(rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(gradients["dx"], np.stack(derived["dx"], axis=2), **close)
+    np.testing.assert_allclose(gradients["dx"], np.stack(derived["dxt"][0], axis=2), **close)  # layer 1 hands down dx
+    for layer, (numpy, sympy) in enumerate(zip(gradients["layers"], derived["layers"])):
+        for key in numpy:
+            np.testing.assert_allclose(numpy[key], sympy[key], **close, err_msg=f"layer {layer + 1} {key}")
+        np.testing.assert_allclose(gradients["da0"][layer], derived["da0"][layer], **close)
+        np.testing.assert_allclose(gradients["da_next"][layer], np.stack(derived["da_next"][layer], axis=2), **close)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_the_share_from_above_is_what_the_layer_above_hands_down(model):
+    """da^{[l]⟨t⟩} prints the share from layer l+1 first, and that share is the result ``dxt``
+    (da^{[l−1]}_{←[l]}⟨t⟩) one layer up: one symbol, one quantity."""
+    results = deep.RESULTS[model]
+    shares = printed_order(results["da_next"].rhs)[: len(deep.CELLS[model].maps)]
+    handed_down = latex(results["dxt"].rhs).replace("[l]", "[l+1]")
+    assert " + ".join(latex(s) for s in shares) == handed_down
+    assert latex(results["dxt"].lhs) == r"da_{\leftarrow [l]}^{[l-1]\langle t \rangle}"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_the_top_layer_is_the_single_layer_network_at_layer_L(model):
+    """da^{[L]⟨t⟩} is the chapter's da⟨t⟩ with every quantity at layer L."""
+    top = re.sub(r"\^\{\[L\]\}|\[L\] ?", "", deep.RESULTS[model]["da_top"].latex)
+    assert top == derivations.CHAPTERS[model].BPTT["da_next"].latex
+
+
+def test_every_stacked_result_has_a_brute_force_check():
+    assert [key for key, _, _ in bruteforce._stack_pairs()] == list(derivations.results("deep"))
+
+
+def test_brute_force_catches_a_share_left_out(monkeypatch):
+    """da^{[l]⟨t⟩} without the share from the layer above: the brute force of the two-layer stack fails."""
+    right = deep.RESULTS["rnn"]["da_next"]
+    wrong = Derived("da_next", right.lhs, printed_order(right.rhs)[1], "planted")
+    monkeypatch.setitem(deep.RESULTS["rnn"], "da_next", wrong)
+    (check,) = bruteforce.checks("deep", "rnn.da_next")
+    assert not check.agrees and check.difference > 1e-3
