@@ -38,7 +38,7 @@ SIZES = {  # m = 2 so that a missing 1/m shows; T_x = 3 so that a middle step ha
     "lstm": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
     # two layers, each of a width of its own: a weight between them transposed does not fit. T_x = 2
     # is enough here, where each step's gradients inside a layer are the chapters' (checked above):
-    # at step 1 a^{[1]} receives both shares, from layer 2 and from step 2; at step 2 the first alone
+    # at step 1 a^[1] receives both shares, from layer 2 and from step 2; at step 2 the first alone
     "deep": {"n_x": 1, "n_a^{[1]}": 2, "n_a^{[2]}": 3, "n_y": 2, "m": 2, "T_x": 2},
 }
 DIGITS = 50  # the difference is evaluated to this many significant digits ...
@@ -335,7 +335,7 @@ def _stack_pairs():
 
 def _stack_pairs_of(cell):
     """The checks of one cell's stack on the full loss of :func:`stack_problem`'s two layers, at
-    every step: da^{[1]⟨t⟩} below the top (``da_next``), da^{[2]⟨t⟩} at the top (``da_top``), the
+    every step: da^[1]⟨t⟩ below the top (``da_next``), da^[2]⟨t⟩ at the top (``da_top``), the
     share layer 2 hands down (``dxt``: the loss as a function of layer 2's input at step t
     alone) and dx⟨t⟩."""
     from . import deep
@@ -368,12 +368,12 @@ def _stack_pairs_of(cell):
         return ch.loss(inputs, y[t:], a_prev, top, *rest)
 
     def below_from(t, X):
-        """J with a^{[1]⟨t⟩} = X: layer 1 goes on from it, layer 2 reads it and what follows."""
+        """J with a^[1]⟨t⟩ = X: layer 1 goes on from it, layer 2 reads it and what follows."""
         after = ch.forward(x[t + 1:], X, bottom, *held(lower[t]))
         return upper_from(t, [X, *(step[ch.a_next] for step in after)])
 
     def top_from(t, X):
-        """J with a^{[2]⟨t⟩} = X: its prediction and layer 2's steps after t."""
+        """J with a^[2]⟨t⟩ = X: its prediction and layer 2's steps after t."""
         output = evaluate(Softmax(ch.FORWARD["zy"].rhs), {**ch.parameter_values(top), ch.a_next: X})
         return cross_entropy(output, y[t]) + ch.loss(a1[t + 1:], y[t + 1:], X, top, *held(upper[t]))
 

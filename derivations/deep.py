@@ -1,15 +1,15 @@
-"""Stacked layers, derived with SymPy: what changes when layer l reads a^{[l−1]⟨t⟩} for x⟨t⟩.
+"""Stacked layers, derived with SymPy: what changes when layer l reads a^[l−1]⟨t⟩ for x⟨t⟩.
 
 The mirror of :mod:`rnnlstm.deep`. Layer l of a stack is the cell of a chapter
-(:mod:`derivations.rnn`, :mod:`derivations.lstm`) whose input is a^{[l−1]⟨t⟩}, with
-a^{[0]⟨t⟩} = x⟨t⟩; the output layer reads the last layer, ŷ⟨t⟩ = softmax(W_y a^{[L]⟨t⟩} + b_y).
-Inside a layer every gradient is the cell's. What is new is where a^{[l]⟨t⟩} goes: into the
+(:mod:`derivations.rnn`, :mod:`derivations.lstm`) whose input is a^[l−1]⟨t⟩, with
+a^[0]⟨t⟩ = x⟨t⟩; the output layer reads the last layer, ŷ⟨t⟩ = softmax(W_y a^[L]⟨t⟩ + b_y).
+Inside a layer every gradient is the cell's. What is new is where a^[l]⟨t⟩ goes: into the
 linear maps of its own step t+1 and into those of layer l+1 at step t, so that its gradient is
-the sum of two shares, da^{[l]⟨t⟩} = da^{[l]}_{←[l+1]}⟨t⟩ + da^{[l]}_{←t+1}⟨t⟩, and each cell
-hands the layer below its input's gradient, da^{[l−1]}_{←[l]}⟨t⟩ (the cell's dx⟨t⟩).
+the sum of two shares, da^[l]⟨t⟩ = da^[l]_{←[l+1]}⟨t⟩ + da^[l]_{←t+1}⟨t⟩, and each cell
+hands the layer below its input's gradient, da^[l−1]_{←[l]}⟨t⟩ (the cell's dx⟨t⟩).
 
 Each layered quantity is a chapter's quantity at a layer (:func:`at`): written with the layer's
-``[l]``, its sizes those of the layer (n_a^{[l]}, and n_a^{[l−1]} for the input's). One group of
+``[l]``, its sizes those of the layer (n_a^[l], and n_a^[l−1] for the input's). One group of
 results per cell, :data:`RESULTS`; a cell is one entry of :data:`CELLS`, its linear maps by the
 chapter's symbols.
 """
@@ -41,7 +41,7 @@ def shifted(index: str, by: int) -> str:
 
 
 def width(layer: str) -> sp.Symbol:
-    """n_a^{[layer]}, the width of a layer; that of layer 0, the input x, is n_x."""
+    """n_a^[layer], the width of a layer; that of layer 0, the input x, is n_x."""
     return n_x if layer == "0" else sp.Symbol(f"n_{{a}}^{{[{layer}]}}", integer=True, positive=True)
 
 
@@ -53,7 +53,7 @@ def at(symbol, layer, time=None, superscript=True):
     if given (else at the symbol's own): written with ``[layer]`` unless ``superscript`` is false
     (the output weight W_y, which has no layer of its own but reads layer L), with n_a the layer's
     width and n_x that of the layer below. A column block of a weight is written with the weight's
-    layer and the layer's width, W_f^{[l]}[:, n_a^{[l]}:]."""
+    layer and the layer's width, W_f^[l][:, n_a^[l]:]."""
     q = written(symbol)
     time = q.time if time is None else time
     sizes = {n_a: width(layer), n_x: width(shifted(layer, -1))}
@@ -103,7 +103,7 @@ CELLS = {
 
 
 def below(cell: StackedCell, layer: str, time: str):
-    """a^{[layer−1]⟨time⟩}, the input of layer ``layer``: x⟨t⟩ for layer 1."""
+    """a^[layer−1]⟨time⟩, the input of layer ``layer``: x⟨t⟩ for layer 1."""
     if layer == "1":
         if time != "t":
             raise ValueError(f"the input of layer 1 is x⟨t⟩ here, not at {time}")
@@ -112,7 +112,7 @@ def below(cell: StackedCell, layer: str, time: str):
 
 
 def linear_map(cell: StackedCell, lin: LinearMap, layer: str, time: str):
-    """z^{[layer]⟨time⟩} = W_rec^{[layer]} a^{[layer]⟨time−1⟩} + W_in^{[layer]} a^{[layer−1]⟨time⟩} + b^{[layer]}."""
+    """z^[layer]⟨time⟩ = W_rec^[layer] a^[layer]⟨time−1⟩ + W_in^[layer] a^[layer−1]⟨time⟩ + b^[layer]."""
     state = at(cell.chapter.a_next, layer, shifted(time, -1))
     return at(lin.recurrent, layer) * state + at(lin.input, layer) * below(cell, layer, time) + at(lin.bias, layer) * ONES
 
@@ -127,7 +127,7 @@ def _forward(cell: StackedCell):
 
 
 FORWARD = {name: {d.name: d for d in _forward(cell)} for name, cell in CELLS.items()}
-"""The forward definitions of each cell's stack: a^{[0]⟨t⟩}, the linear maps of layer l, z_y⟨t⟩."""
+"""The forward definitions of each cell's stack: a^[0]⟨t⟩, the linear maps of layer l, z_y⟨t⟩."""
 
 # The share a layer hands down, the same quantity for every cell
 da_below = quantity("deep.da_below", r"da_{\leftarrow [l]}", width("l-1"), m, time="t", layer="l-1")
@@ -231,12 +231,12 @@ def _bound(expr, layers, layer: int, t: int, state):
 
 def loss_gradients(cell: str, x, y, a0, parameters):
     """Every gradient of :func:`loss`, from the derived equations: each layer, from the top down,
-    backwards in time, takes da^{[l]⟨t⟩} from :data:`RESULTS` (``da_top`` or ``da_next``), the rest
+    backwards in time, takes da^[l]⟨t⟩ from :data:`RESULTS` (``da_top`` or ``da_next``), the rest
     of a step from its chapter's ``CELL`` equations (a carried state but a its share from step
     t+1, the chapter's ``dc_prev`` there), and hands down ``dxt``.
 
     Returns ``layers`` (each layer's parameter gradients, by the code's keys), ``da_next`` and
-    ``dxt`` (for each layer, a list of T_x matrices: all of da^{[l]⟨t⟩}, and the share it hands
+    ``dxt`` (for each layer, a list of T_x matrices: all of da^[l]⟨t⟩, and the share it hands
     down), ``dx`` (T_x matrices), ``da0`` (one per layer) and ``steps`` (each layer's values).
     """
     c = CELLS[cell]

@@ -1,11 +1,11 @@
-"""Stacked recurrent layers: layer l reads a^{[l−1]⟨t⟩}, with a^{[0]⟨t⟩} = x⟨t⟩, and the output
-layer reads the last one, ŷ⟨t⟩ = softmax(W_y a^{[L]⟨t⟩} + b_y).
+"""Stacked recurrent layers: layer l reads a^[l−1]⟨t⟩, with a^[0]⟨t⟩ = x⟨t⟩, and the output
+layer reads the last one, ŷ⟨t⟩ = softmax(W_y a^[L]⟨t⟩ + b_y).
 
 Every layer is one of the cells of :data:`.cells.CELLS` (the same kind in every layer), with a
-width of its own. The backward pass hands each layer, at each step, the share of da^{[l]⟨t⟩}
-that comes from the layer above, da^{[l]}_{←[l+1]}⟨t⟩ (the prediction's for the top layer); the
+width of its own. The backward pass hands each layer, at each step, the share of da^[l]⟨t⟩
+that comes from the layer above, da^[l]_{←[l+1]}⟨t⟩ (the prediction's for the top layer); the
 layer's own recursion adds the share from its next step, and its cell's input gradient ``dxt``
-is the share it hands down, da^{[l−1]}_{←[l]}⟨t⟩. The mirror of :mod:`derivations.deep`.
+is the share it hands down, da^[l−1]_{←[l]}⟨t⟩. The mirror of :mod:`derivations.deep`.
 """
 
 from __future__ import annotations
@@ -27,26 +27,26 @@ OUTPUT_SHAPES = {"Wy": "n_y n_a[L]", "by": "n_y 1"}
 def deep_forward(
     x: Array, a0: Sequence[Array], parameters: Mapping[str, Any], cell: Cell
 ) -> tuple[list[Array], Array, DeepCaches]:
-    """The forward pass of L stacked layers over T_x steps (c^{[l]⟨0⟩} = 0 for an LSTM).
+    """The forward pass of L stacked layers over T_x steps (c^[l]⟨0⟩ = 0 for an LSTM).
 
     Parameters
     ----------
     x : ndarray, shape (n_x, m, T_x)
-    a0 : list of L ndarrays, shape (n_a^{[l]}, m)
-        The initial state a^{[l]⟨0⟩} of each layer; ``a0[l - 1]`` is layer l's.
+    a0 : list of L ndarrays, shape (n_a^[l], m)
+        The initial state a^[l]⟨0⟩ of each layer; ``a0[l - 1]`` is layer l's.
     parameters : dict
         ``layers``: a list of one dict per layer, ``layers[l - 1]`` layer l's, with the keys of
-        :data:`.cells.CELLS` ``[cell].parameters`` (for an RNN ``Wax`` (n_a^{[l]}, n_a^{[l−1]}),
-        ``Waa`` (n_a^{[l]}, n_a^{[l]}), ``ba`` (n_a^{[l]}, 1); for an LSTM ``Wf, Wi, Wc, Wo``
-        (n_a^{[l]}, n_a^{[l]} + n_a^{[l−1]}) and ``bf, bi, bc, bo`` (n_a^{[l]}, 1)), where
-        n_a^{[0]} = n_x; and the output layer's ``Wy`` (n_y, n_a^{[L]}) and ``by`` (n_y, 1).
+        :data:`.cells.CELLS` ``[cell].parameters`` (for an RNN ``Wax`` (n_a^[l], n_a^[l−1]),
+        ``Waa`` (n_a^[l], n_a^[l]), ``ba`` (n_a^[l], 1); for an LSTM ``Wf, Wi, Wc, Wo``
+        (n_a^[l], n_a^[l] + n_a^[l−1]) and ``bf, bi, bc, bo`` (n_a^[l], 1)), where
+        n_a^[0] = n_x; and the output layer's ``Wy`` (n_y, n_a^[L]) and ``by`` (n_y, 1).
     cell : {"rnn", "lstm"}
         The kind of every layer.
 
     Returns
     -------
-    a : list of L ndarrays, shape (n_a^{[l]}, m, T_x)
-        Each layer's a^{[l]⟨1⟩} … a^{[l]⟨T_x⟩}.
+    a : list of L ndarrays, shape (n_a^[l], m, T_x)
+        Each layer's a^[l]⟨1⟩ … a^[l]⟨T_x⟩.
     y_pred : ndarray, shape (n_y, m, T_x)
     caches : tuple
         ``(one (list of T_x cell caches, the layer's input) per layer, cell)`` for
@@ -65,7 +65,7 @@ def _forward(
     layers = parameters["layers"]
     dtype = np.result_type(x, *a0, *(v for p in layers for v in p.values()), parameters["Wy"], parameters["by"])
     a, caches = [], []
-    inputs = x  # a^{[0]⟨t⟩} = x⟨t⟩
+    inputs = x  # a^[0]⟨t⟩ = x⟨t⟩
     for p, a0_layer in zip(layers, a0):
         a_layer, cell_caches = _layer_forward(inputs, a0_layer, p, definition, dtype)
         a.append(a_layer)
@@ -93,8 +93,8 @@ def deep_backward(da: Array, caches: DeepCaches) -> DeepGradients:
 
     Parameters
     ----------
-    da : ndarray, shape (n_a^{[L]}, m, T_x)
-        The share of ∂J/∂a^{[L]⟨t⟩} from outside the stack, e.g. the prediction's
+    da : ndarray, shape (n_a^[L], m, T_x)
+        The share of ∂J/∂a^[L]⟨t⟩ from outside the stack, e.g. the prediction's
         da_{←ŷ}⟨t⟩ = W_yᵀ dz_y⟨t⟩.
     caches : tuple
         From :func:`deep_forward`.
@@ -104,8 +104,8 @@ def deep_backward(da: Array, caches: DeepCaches) -> DeepGradients:
     dict
         ``layers``: one dict per layer of its parameters' gradients (``dWax, dWaa, dba`` or
         ``dWf, dbf, …, dbo``, the parameters' shapes); ``dx`` (n_x, m, T_x); ``da0``: one
-        (n_a^{[l]}, m) per layer; ``da_next``: one (n_a^{[l]}, m, T_x) per layer, all of
-        da^{[l]⟨t⟩}, the share from above and the share from step t+1 together.
+        (n_a^[l], m) per layer; ``da_next``: one (n_a^[l], m, T_x) per layer, all of
+        da^[l]⟨t⟩, the share from above and the share from step t+1 together.
     """
     definition = _check_backward(da, caches)
     return _backward(da, caches[0], definition)
@@ -118,7 +118,7 @@ def _backward(da: Array, caches: list[tuple[list[Any], Array]], definition: Cell
         layers.append(grads)
         da0.append(da0_layer)
         da_next.append(da_next_layer)
-        da = da_below  # da^{[l−1]}_{←[l]}⟨t⟩: all that a^{[l−1]⟨t⟩} receives from above
+        da = da_below  # da^[l−1]_{←[l]}⟨t⟩: all that a^[l−1]⟨t⟩ receives from above
     return {"layers": layers[::-1], "dx": da, "da0": da0[::-1], "da_next": da_next[::-1]}
 
 
@@ -155,7 +155,7 @@ def deep_loss(
     x : ndarray, shape (n_x, m, T_x)
     y : ndarray, shape (n_y, m, T_x)
         One-hot targets (probability columns are accepted too).
-    a0 : list of L ndarrays, shape (n_a^{[l]}, m)
+    a0 : list of L ndarrays, shape (n_a^[l], m)
     parameters : dict
         As for :func:`deep_forward`.
     cell : {"rnn", "lstm"}
@@ -164,7 +164,7 @@ def deep_loss(
     -------
     J : float
     gradients : dict
-        As for :func:`deep_backward`, and the output layer's ``dWy`` (n_y, n_a^{[L]}) and
+        As for :func:`deep_backward`, and the output layer's ``dWy`` (n_y, n_a^[L]) and
         ``dby`` (n_y, 1).
     """
     definition = _check_inputs(x, y, a0, parameters, cell)

@@ -58,7 +58,7 @@ def random_deep_problem(
 ) -> tuple[Array, Array, list[Array], dict[str, Any]]:
     """A stack of ``len(widths)`` layers of ``model``, layer l of width ``widths[l - 1]``, for
     :func:`rnnlstm.deep_loss`: ``x`` (n_x, m, T_x), one-hot ``y`` (n_y, m, T_x), ``a0`` (one
-    (n_a^{[l]}, m) per layer) and ``{"layers": [...], "Wy": ..., "by": ...}``.
+    (n_a^[l], m) per layer) and ``{"layers": [...], "Wy": ..., "by": ...}``.
 
     Each layer is drawn as :func:`random_problem` draws a single layer reading the one below
     (seed ``seed + l − 1``); ``x`` and ``y`` are the first layer's, the output layer the last's.
