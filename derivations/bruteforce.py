@@ -316,7 +316,8 @@ def stack_problem(cell):
     for layer, n_a in enumerate(widths):
         shapes = {k: stacked.chapter.PARAMETERS[k] for k in stacked.parameters}
         at = {"n_x": inputs, "n_a": n_a}
-        layers.append({k: numbers(_size(s.rows, at), _size(s.cols, at), 10 * layer + i) for i, (k, s) in enumerate(shapes.items(), 1)})
+        seeds = enumerate(shapes.items(), 10 * layer + 1)
+        layers.append({k: numbers(_size(s.rows, at), _size(s.cols, at), seed) for seed, (k, s) in seeds})
         inputs = n_a
     return {
         "x": [numbers(n_x, m, 30 + t) for t in range(T)],
@@ -405,6 +406,8 @@ def _stack_gradients(cell):
 
     x, y, a0, P = stack_problem(cell).values()
     with mpmath.workdps(DIGITS):
-        P = {"layers": [{k: in_mpmath(v) for k, v in p.items()} for p in P["layers"]], "Wy": in_mpmath(P["Wy"]), "by": in_mpmath(P["by"])}
-        res = deep.loss_gradients(cell, [in_mpmath(M) for M in x], [in_mpmath(M) for M in y], [in_mpmath(M) for M in a0], P)
+        layers = [{k: in_mpmath(v) for k, v in p.items()} for p in P["layers"]]
+        P = {"layers": layers, "Wy": in_mpmath(P["Wy"]), "by": in_mpmath(P["by"])}
+        x, y, a0 = ([in_mpmath(M) for M in matrices] for matrices in (x, y, a0))
+        res = deep.loss_gradients(cell, x, y, a0, P)
     return {"da_next": res["da_next"][0], "da_top": res["da_next"][1], "dxt": res["dxt"][1], "dx": res["dx"]}

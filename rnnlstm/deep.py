@@ -184,7 +184,10 @@ def _at_layer(shapes: Mapping[str, str], layer: int) -> dict[str, str]:
     """A cell's parameter shapes as layer ``layer`` (from 1) has them: n_a is n_a[layer], and
     the input's width n_x is n_a[layer − 1] above the first layer."""
     names = {"n_a": f"n_a[{layer}]", "n_x": "n_x" if layer == 1 else f"n_a[{layer - 1}]"}
-    return {k: " ".join("+".join(names.get(p, p) for p in d.split("+")) for d in s.split()) for k, s in shapes.items()}
+    def renamed(dims: str) -> str:
+        return " ".join("+".join(names.get(p, p) for p in d.split("+")) for d in dims.split())
+
+    return {key: renamed(dims) for key, dims in shapes.items()}
 
 
 def _check_inputs(
@@ -197,7 +200,8 @@ def _check_inputs(
     missing = [k for k in ("layers", *OUTPUT_SHAPES) if k not in parameters]
     unknown = [k for k in parameters if k not in ("layers", *OUTPUT_SHAPES)]
     if missing or unknown:
-        found = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unknown {', '.join(map(str, unknown))}"] if unknown else [])
+        found = [f"missing {', '.join(missing)}"] if missing else []
+        found += [f"unknown {', '.join(map(str, unknown))}"] if unknown else []
         raise ValueError("parameters must have exactly the keys layers, Wy, by; " + "; ".join(found))
     layers = parameters["layers"]
     if not isinstance(layers, list):
@@ -211,7 +215,8 @@ def _check_inputs(
         raise ValueError(f"a0 must hold one (n_a[l], m) array per layer: {L} for {L} layers, got {len(a0)}")
     dims = Dimensions()
     for layer, p in enumerate(layers, 1):
-        check_parameters(p, _at_layer(definition.parameters, layer), dims, name=f'layer {layer}: parameters["layers"][{layer - 1}]')
+        name = f'layer {layer}: parameters["layers"][{layer - 1}]'
+        check_parameters(p, _at_layer(definition.parameters, layer), dims, name)
     for key, shape in OUTPUT_SHAPES.items():
         dims.check(f'parameters["{key}"]', parameters[key], shape.replace("[L]", f"[{L}]"))
     dims.check("x", x, "n_x m T_x")
@@ -229,13 +234,17 @@ def _check_backward(da: object, caches: object) -> CellDefinition:
     if not isinstance(layers, list) or not layers or not all(
         isinstance(c, tuple) and len(c) == 2 and isinstance(c[0], list) and c[0] for c in layers
     ):
-        raise TypeError("expected the caches returned by deep_forward: one (list of cell caches, input) per layer, and the cell")
+        raise TypeError(
+            "expected the caches returned by deep_forward: one (list of cell caches, input) per layer, and the cell"
+        )
     definition = _definition(cell)
     cell_caches, inputs = layers[-1]
     dims = Dimensions()
     dims.check(f"caches[0][{len(layers) - 1}][1] (the top layer's input)", inputs, "n_in m T_x")
     if len(cell_caches) != dims["T_x"]:
-        raise ValueError(f"the top layer's caches hold {len(cell_caches)} cell caches for an input with T_x = {dims['T_x']}")
+        raise ValueError(
+            f"the top layer's caches hold {len(cell_caches)} cell caches for an input with T_x = {dims['T_x']}"
+        )
     dims.check(f"caches[0][{len(layers) - 1}][0][0][0] (the top layer's a⟨1⟩)", cell_caches[0][0], "n_a m")
     dims.check("da", da, "n_a m T_x")
     return definition
