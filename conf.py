@@ -275,6 +275,11 @@ DERIVED = {
 GROUPS = {"forward": "forward", "cell": "one cell", "output": "output layer", "bptt": "through time"}
 
 
+def _where(chapter, group):
+    """Where an equation belongs, for the search: "RNN, one cell"; the stack's "stacked LSTM"."""
+    return f"stacked {group.upper()}" if chapter == "deep" else f"{chapter.upper()}, {GROUPS[group]}"
+
+
 def _name_the_equations(app, doctree):
     """Record every derived equation under its code name (``dWaa``, ``da_prev``, ``dc``) in the
     ``equation`` domain, whose objects the search looks up: a reader finds an equation by the name
@@ -319,7 +324,7 @@ def _equation_domain():
         def get_objects(self):
             for key, (docname, anchor) in sorted(self.data["objects"].items()):
                 chapter, group, name = key.split(".")
-                yield name, f"{name} ({chapter.upper()}, {GROUPS[group]})", "equation", docname, anchor, 1
+                yield name, f"{name} ({_where(chapter, group)})", "equation", docname, anchor, 1
 
     return EquationDomain
 

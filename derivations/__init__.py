@@ -1,27 +1,38 @@
 """SymPy derivations of backpropagation through time, in the notation of *Sequence Models*.
 
-Each chapter module (:mod:`derivations.rnn`, :mod:`derivations.lstm`, :mod:`derivations.gru`) holds groups of :class:`~derivations.calculus.Derived`
-results: ``FORWARD`` (definitions), ``CELL``, ``OUTPUT`` and ``BPTT``. A result is reachable by its
-key ``chapter.group.name``, e.g. ``get("rnn.bptt.dWax")``.
+Each chapter module of a cell (:mod:`derivations.rnn`, :mod:`derivations.lstm`,
+:mod:`derivations.gru`) holds groups of
+:class:`~derivations.calculus.Derived` results: ``FORWARD`` (definitions), ``CELL``, ``OUTPUT`` and
+``BPTT``. The chapter of stacked layers, :mod:`derivations.deep`, holds one group per cell
+(``RESULTS``). A result is reachable by its key ``chapter.group.name``, e.g.
+``get("rnn.bptt.dWax")``, ``get("deep.lstm.da_next")``.
 """
 
 from __future__ import annotations
 
-from . import gru, lstm, rnn
+from . import deep, gru, lstm, rnn
 from .calculus import Derived
 
-CHAPTERS = {"rnn": rnn, "lstm": lstm, "gru": gru}
-GROUPS = ("forward", "cell", "output", "bptt")
+CHAPTERS = {"rnn": rnn, "lstm": lstm, "gru": gru, "deep": deep}
+GROUPS = ("forward", "cell", "output", "bptt")  # of a cell's chapter
+
+
+def groups(chapter: str) -> dict[str, dict[str, Derived]]:
+    """A chapter's results by group, in the order the book presents them."""
+    module = CHAPTERS[chapter]
+    if hasattr(module, "RESULTS"):  # the stack's: a group per cell
+        return module.RESULTS
+    return {group: getattr(module, group.upper()) for group in GROUPS}
 
 
 def results(chapter: str | None = None) -> dict[str, Derived]:
     """Every result, by key, in the order the book presents them."""
     out = {}
-    for name, module in CHAPTERS.items():
+    for name in CHAPTERS:
         if chapter in (None, name):
-            for group in GROUPS:
-                for key, derived in getattr(module, group.upper()).items():
-                    out[f"{name}.{group}.{key}"] = derived
+            for group, derived in groups(name).items():
+                for key, d in derived.items():
+                    out[f"{name}.{group}.{key}"] = d
     return out
 
 

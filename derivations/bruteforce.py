@@ -37,6 +37,10 @@ SIZES = {  # m = 2 so that a missing 1/m shows; T_x = 3 so that a middle step ha
     "rnn": {"n_x": 2, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
     "lstm": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
     "gru": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
+    # two layers, each of a width of its own: a weight between them transposed does not fit. T_x = 2
+    # is enough here, where each step's gradients inside a layer are the chapters' (checked above):
+    # at step 1 a^[1] receives both shares, from layer 2 and from step 2; at step 2 the first alone
+    "deep": {"n_x": 1, "n_a^{[1]}": 2, "n_a^{[2]}": 3, "n_y": 2, "m": 2, "T_x": 2},
 }
 DIGITS = 50  # the difference is evaluated to this many significant digits ...
 TOLERANCE = mpmath.mpf("1e-40")  # ... and must vanish to these
@@ -205,9 +209,15 @@ def derived_gradients(chapter):
 
 
 def checks(chapter, prefix=""):
-    """The cross-checks of one chapter module (:mod:`derivations.rnn`, :mod:`derivations.lstm`,
-    :mod:`derivations.gru`) whose key starts with ``chapter.prefix``: the cell and the output layer
-    on surrogate scalars, the recursion and the totals on the full loss."""
+    """The cross-checks of one chapter (``rnn``, ``lstm``, ``gru``, ``deep``) whose key starts with
+    ``chapter.prefix``."""
+    return _run(_stack_pairs() if chapter == "deep" else _cell_pairs(chapter), f"{chapter}.{prefix}")
+
+
+def _cell_pairs(chapter):
+    """The ``(key, brute, formula)`` checks of a cell's chapter (:mod:`derivations.rnn`,
+    :mod:`derivations.lstm`, :mod:`derivations.gru`): the cell and the output layer on surrogate scalars, the recursion
+    and the totals on the full loss."""
     ch = import_module(f"derivations.{chapter}")
     pairs = []
 
@@ -292,4 +302,115 @@ def checks(chapter, prefix=""):
     for state, d_state in ch.CARRIED.items():
         key = next(k for k, d in ch.BPTT.items() if d.lhs == d_state)  # the result that carries it back
         every_step(lambda t, state=state: carried_gradient(t, state), key)
-    return _run(pairs, f"{chapter}.{prefix}")
+    return pairs
+
+
+def stack_problem(cell):
+    """The problem the checks of stacked layers differentiate: two layers of ``cell`` of the widths
+    of ``SIZES["deep"]``, with ``x``, ``y`` (lists of T_x matrices), ``a0`` (one per layer) and the
+    parameters as :mod:`rnnlstm.deep` takes them."""
+    from . import deep
+
+    sizes = SIZES["deep"]
+    n_x, n_y, m, T = (sizes[k] for k in ("n_x", "n_y", "m", "T_x"))
+    widths = [v for k, v in sizes.items() if k.startswith("n_a")]
+    stacked = deep.CELLS[cell]
+    layers, inputs = [], n_x
+    for layer, n_a in enumerate(widths):
+        shapes = {k: stacked.chapter.PARAMETERS[k] for k in stacked.parameters}
+        at = {"n_x": inputs, "n_a": n_a}
+        seeds = enumerate(shapes.items(), 10 * layer + 1)
+        layers.append({k: numbers(_size(s.rows, at), _size(s.cols, at), seed) for seed, (k, s) in seeds})
+        inputs = n_a
+    return {
+        "x": [numbers(n_x, m, 30 + t) for t in range(T)],
+        "y": [one_hot(n_y, m, t) for t in range(T)],
+        "a0": [numbers(n_a, m, 40 + layer) for layer, n_a in enumerate(widths)],
+        "parameters": {"layers": layers, "Wy": numbers(n_y, widths[-1], 50), "by": numbers(n_y, 1, 51)},
+    }
+
+
+def _stack_pairs():
+    """The ``(key, brute, formula)`` checks of :mod:`derivations.deep`, for every cell."""
+    from . import deep
+
+    return [pair for cell in deep.CELLS for pair in _stack_pairs_of(cell)]
+
+
+def _stack_pairs_of(cell):
+    """The checks of one cell's stack on the full loss of :func:`stack_problem`'s two layers, at
+    every step: da^[1]⟨t⟩ below the top (``da_next``), da^[2]⟨t⟩ at the top (``da_top``), the
+    share layer 2 hands down (``dxt``: the loss as a function of layer 2's input at step t
+    alone) and dx⟨t⟩."""
+    from . import deep
+
+    ch = deep.CELLS[cell].chapter
+    x, y, a0, P = stack_problem(cell).values()
+    lower, upper = deep.forward(cell, x, a0, P)
+    a1 = [step[ch.a_next] for step in lower]
+    bottom, top = deep.chapter_parameters(cell, P, 0), deep.chapter_parameters(cell, P, 1)
+    grads = {}
+
+    def gradient(key):
+        if not grads:
+            grads.update(_stack_gradients(cell))
+        return grads[key]
+
+    def held(step):
+        """A step's carried states but a, held at their values (the LSTM's c⟨t⟩)."""
+        return [step[state] for state in list(ch.CARRIED)[1:]]
+
+    def before(steps, a_0, t):
+        """A layer's carried states after step t−1, as its chapter's forward takes them (at t = 0
+        a⟨0⟩ alone: c⟨0⟩ = 0)."""
+        return [a_0] if t == 0 else [steps[t - 1][ch.a_next], *held(steps[t - 1])]
+
+    # Each loss below leaves out the steps before t, which do not depend on X: a constant of J.
+    def upper_from(t, inputs):
+        """Layer 2's loss from step t on, reading ``inputs`` at steps t, t+1, ..."""
+        a_prev, *rest = before(upper, a0[1], t)
+        return ch.loss(inputs, y[t:], a_prev, top, *rest)
+
+    def below_from(t, X):
+        """J with a^[1]⟨t⟩ = X: layer 1 goes on from it, layer 2 reads it and what follows."""
+        after = ch.forward(x[t + 1:], X, bottom, *held(lower[t]))
+        return upper_from(t, [X, *(step[ch.a_next] for step in after)])
+
+    def top_from(t, X):
+        """J with a^[2]⟨t⟩ = X: its prediction and layer 2's steps after t."""
+        output = evaluate(Softmax(ch.FORWARD["zy"].rhs), {**ch.parameter_values(top), ch.a_next: X})
+        return cross_entropy(output, y[t]) + ch.loss(a1[t + 1:], y[t + 1:], X, top, *held(upper[t]))
+
+    def read_by_top(t, X):
+        """J with layer 2 reading X at step t; layer 1 as it is."""
+        return upper_from(t, [X, *a1[t + 1:]])
+
+    def x_at(t, X):
+        """J with x⟨t⟩ = X: layer 1 from step t on, and layer 2 reading it."""
+        a_prev, *rest = before(lower, a0[0], t)
+        return upper_from(t, [step[ch.a_next] for step in ch.forward([X, *x[t + 1:]], a_prev, bottom, *rest)])
+
+    return [
+        (
+            f"deep.{cell}.{key}",
+            lambda brute=brute, at=at: [g for t in range(len(x)) for g in entrywise_gradient(functools.partial(brute, t), at[t])],
+            lambda key=key: [g for at_t in gradient(key) for g in at_t],
+        )
+        for key, brute, at in [("da_next", below_from, a1), ("da_top", top_from, [s[ch.a_next] for s in upper]),
+                               ("dxt", read_by_top, a1), ("dx", x_at, x)]
+    ]  # fmt: skip
+
+
+def _stack_gradients(cell):
+    """:func:`derivations.deep.loss_gradients` on :func:`stack_problem` at :data:`DIGITS` digits,
+    by the keys of the results, each a list of T_x matrices: ``da_next`` layer 1's, ``da_top``
+    layer 2's, ``dxt`` the share layer 2 hands down."""
+    from . import deep
+
+    x, y, a0, P = stack_problem(cell).values()
+    with mpmath.workdps(DIGITS):
+        layers = [{k: in_mpmath(v) for k, v in p.items()} for p in P["layers"]]
+        P = {"layers": layers, "Wy": in_mpmath(P["Wy"]), "by": in_mpmath(P["by"])}
+        x, y, a0 = ([in_mpmath(M) for M in matrices] for matrices in (x, y, a0))
+        res = deep.loss_gradients(cell, x, y, a0, P)
+    return {"da_next": res["da_next"][0], "da_top": res["da_next"][1], "dxt": res["dxt"][1], "dx": res["dx"]}

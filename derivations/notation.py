@@ -60,6 +60,11 @@ def quantity(name, base, rows, cols, *, time=None, layer=None, example=None):
     return sp.MatrixSymbol(name, rows, cols)
 
 
+def written(symbol) -> Quantity:
+    """How the quantity ``symbol`` (made by :func:`quantity`) is written: its base and superscripts."""
+    return _QUANTITIES[symbol.name]
+
+
 def _order(symbol) -> int:
     """Where ``symbol`` was defined among the quantities: the derivations define them in reading order."""
     names = list(_QUANTITIES)

@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 import rnnlstm
-from rnnlstm.problems import random_problem
+from rnnlstm.problems import random_deep_problem, random_problem
 
 SIZES = {"n_x": 3, "n_a": 5, "n_y": 4, "m": 6, "T_x": 7}
 
@@ -147,6 +147,62 @@ GRU = [
 ]  # fmt: skip
 
 
+WIDTHS = (5, 2, 3)  # the stacks' layers, n_a^{[1]}, n_a^{[2]}, n_a^{[3]}
+
+
+@cache
+def stack(model):
+    """A valid stack of three layers of :data:`WIDTHS` for :func:`rnnlstm.deep_loss`, and its
+    forward pass, as attributes (shared, like :func:`problem`)."""
+    x, y, a0, p = random_deep_problem(model, n_x, WIDTHS, n_y, m, T_x, seed=12)
+    a, _, caches = rnnlstm.deep_forward(x, a0, p, model)
+    return SimpleNamespace(x=x, y=y, a0=a0, p=p, a=a, caches=caches)
+
+
+def with_layer(p, layer, **changes):
+    """The stack's parameters with layer ``layer``'s (from 1) changed."""
+    return {**p, "layers": [with_(q, **changes) if i == layer else q for i, q in enumerate(p["layers"], 1)]}
+
+
+def deep(model, **changes):
+    """``deep_loss``'s arguments for the stack of ``model``, some of them changed."""
+    s = stack(model)
+    arguments = {"x": s.x, "y": s.y, "a0": s.a0, "parameters": s.p, "cell": model, **changes}
+    return tuple(arguments.values())
+
+
+n_1, n_2, n_3 = WIDTHS
+DEEP = [  # (case, model)
+    (Case("a0 for 2 layers of 3", "deep_loss", lambda s: deep("rnn", a0=stack("rnn").a0[:2]), ValueError,
+          ("a0 must hold one (n_a[l], m) array per layer: 3 for 3 layers, got 2",)), "rnn"),
+    (Case("a0 as one array", "deep_forward", lambda s: (stack("rnn").x, stack("rnn").a0[0], stack("rnn").p, "rnn"),
+          TypeError, ("a0 must be a list of one (n_a[l], m) array per layer, got ndarray",)), "rnn"),
+    (Case("a layer's a0 of the width of another", "deep_loss", lambda s: deep("lstm", a0=[*stack("lstm").a0[:1], np.ones((n_1, m)), *stack("lstm").a0[2:]]),
+          ValueError, ("layer 2: a0[1] must have shape (n_a[2], m) = (2, 6)", "got (5, 6)")), "lstm"),
+    (Case("a layer that does not read the width of the layer below", "deep_loss",
+          lambda s: deep("rnn", parameters=with_layer(stack("rnn").p, 2, Wax=np.ones((n_2, n_1 + 1)))), ValueError,
+          ('layer 2: parameters["layers"][1]["Wax"] must have shape (n_a[2], n_a[1]) = (2, 5)', "got (2, 6)")), "rnn"),
+    (Case("an LSTM layer whose gates read another width", "deep_loss",
+          lambda s: deep("lstm", parameters=with_layer(stack("lstm").p, 3, Wo=np.ones((n_3, n_3 + n_1)))), ValueError,
+          ('layer 3: parameters["layers"][2]["Wo"] must have shape (n_a[3], n_a[3] + n_a[2]) = (3, 5)', "got (3, 8)")), "lstm"),
+    (Case("a layer without W_aa", "deep_loss",
+          lambda s: deep("rnn", parameters={**stack("rnn").p, "layers": [without(q, "Waa") if i == 1 else q for i, q in enumerate(stack("rnn").p["layers"])]}),
+          ValueError, ('layer 2: parameters["layers"][1] must have exactly the keys Wax, Waa, ba; missing Waa',)), "rnn"),
+    (Case("the output layer under the single RNN's name", "deep_loss",
+          lambda s: deep("rnn", parameters={**without(stack("rnn").p, "Wy"), "Wya": stack("rnn").p["Wy"]}), ValueError,
+          ("parameters must have exactly the keys layers, Wy, by", "missing Wy", "unknown Wya")), "rnn"),
+    (Case("W_y of the first layer's width", "deep_loss", lambda s: deep("lstm", parameters=with_(stack("lstm").p, Wy=np.ones((n_y, n_1)))),
+          ValueError, ('parameters["Wy"] must have shape (n_y, n_a[3]) = (4, 3)', "got (4, 5)")), "lstm"),
+    (Case("no layers", "deep_loss", lambda s: deep("rnn", parameters=with_(stack("rnn").p, layers=[])), ValueError,
+          ('parameters["layers"] must hold one dict per layer, at least one',)), "rnn"),
+    (Case("a cell that is neither", "deep_loss", lambda s: deep("rnn", cell="gru"), ValueError,
+          ("cell must be one of 'rnn', 'lstm', got 'gru'",)), "rnn"),
+    (Case("da of a lower layer's width", "deep_backward", lambda s: (stack("rnn").a[0], stack("rnn").caches), ValueError,
+          ("da must have shape (n_a, m, T_x) = (3, 6, 7)", "got (5, 6, 7)")), "rnn"),
+    (Case("a single layer's caches", "deep_backward", lambda s: (stack("rnn").a[-1], problem("rnn").caches), TypeError,
+          ("expected the caches returned by deep_forward",)), "rnn"),
+]  # fmt: skip
+
 
 def pytorch(model):
     """The state dict and the Linear's of the problem's parameters, in PyTorch's layout."""
@@ -185,7 +241,7 @@ LAYOUTS = [  # (case, model)
           ("missing b_vocab",)), "rnn"),
 ]  # fmt: skip
 
-CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM] + [(c, "gru") for c in GRU] + LAYOUTS
+CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM] + [(c, "gru") for c in GRU] + DEEP + LAYOUTS
 
 
 def raised(case, model):

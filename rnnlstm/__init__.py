@@ -5,6 +5,7 @@ the parameters converted to and from the layouts of PyTorch and of CS231n.
 """
 
 from .activations import log_softmax, sigmoid, softmax
+from .deep import deep_backward, deep_forward, deep_loss
 from .gradcheck import gradient_check, numerical_gradient, relative_error
 from .gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward, gru_loss
 from .layouts import from_cs231n, from_pytorch, to_cs231n, to_pytorch
@@ -12,6 +13,9 @@ from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_for
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward, rnn_loss
 
 __all__ = [
+    "deep_backward",
+    "deep_forward",
+    "deep_loss",
     "from_cs231n",
     "from_pytorch",
     "gradient_check",

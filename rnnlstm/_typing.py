@@ -23,6 +23,10 @@ LSTMCaches: TypeAlias = tuple[list[LSTMCellCache], Array]
 # a_next, a_prev, ut, rt, cct, xt, parameters
 GRUCellCache: TypeAlias = tuple[Array, Array, Array, Array, Array, Array, Parameters]
 GRUCaches: TypeAlias = tuple[list[GRUCellCache], Array]
+# a stack (rnnlstm.deep): one (cell caches, input sequence) per layer, and the cell's name
+DeepCaches: TypeAlias = tuple[list[tuple[list[Any], Array]], str]
+# a stack's gradients: "layers" a list of one Gradients per layer, "da0" and "da_next" lists of arrays
+DeepGradients: TypeAlias = dict[str, Any]
 
 # rnnlstm.fused's own caches, not interchangeable with the readable functions'
 FusedRNNCaches: TypeAlias = tuple[Array, Array, Array, int, int]  # AX, Wax, Waa, n_a, m

@@ -54,6 +54,14 @@ def lstm_cell_forward(
 
 
 def _cell_forward(xt: Array, a_prev: Array, c_prev: Array, p: Parameters) -> tuple[Array, Array, Array, LSTMCellCache]:
+    a_next, c_next, cache = _recurrent_step(xt, a_prev, c_prev, p)
+    zy = p["Wy"] @ a_next + p["by"]
+    yt_pred = softmax(zy)
+    return a_next, c_next, yt_pred, cache
+
+
+def _recurrent_step(xt: Array, a_prev: Array, c_prev: Array, p: Parameters) -> tuple[Array, Array, LSTMCellCache]:
+    """The cell without its output layer: a⟨t⟩, c⟨t⟩ and the cache (a layer of a stack, :mod:`.cells`)."""
     concat = np.concatenate([a_prev, xt], axis=0)
     ft = sigmoid(p["Wf"] @ concat + p["bf"])
     it = sigmoid(p["Wi"] @ concat + p["bi"])
@@ -61,9 +69,7 @@ def _cell_forward(xt: Array, a_prev: Array, c_prev: Array, p: Parameters) -> tup
     ot = sigmoid(p["Wo"] @ concat + p["bo"])
     c_next = ft * c_prev + it * cct
     a_next = ot * np.tanh(c_next)
-    zy = p["Wy"] @ a_next + p["by"]
-    yt_pred = softmax(zy)
-    return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p)
+    return a_next, c_next, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p)
 
 
 def lstm_forward(x: Array, a0: Array, parameters: Parameters) -> tuple[Array, Array, Array, LSTMCaches]:

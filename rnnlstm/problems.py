@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -44,3 +45,35 @@ def random_problem(
     y = np.eye(n_y, dtype=dtype)[:, rng.integers(n_y, size=(m, T_x))]
     a0 = rng.normal(size=(n_a, m)).astype(dtype)
     return x, y, a0, parameters
+
+
+def random_deep_problem(
+    model: Literal["rnn", "lstm"],
+    n_x: int,
+    widths: Sequence[int],
+    n_y: int,
+    m: int,
+    T_x: int,
+    seed: int = 0,
+    dtype: DTypeLike = np.float64,
+    scale: float = 1.0,
+) -> tuple[Array, Array, list[Array], dict[str, Any]]:
+    """A stack of ``len(widths)`` layers of ``model``, layer l of width ``widths[l - 1]``, for
+    :func:`rnnlstm.deep_loss`: ``x`` (n_x, m, T_x), one-hot ``y`` (n_y, m, T_x), ``a0`` (one
+    (n_a^[l], m) per layer) and ``{"layers": [...], "Wy": ..., "by": ...}``.
+
+    Each layer is drawn as :func:`random_problem` draws a single layer reading the one below
+    (seed ``seed + l − 1``); ``x`` and ``y`` are the first layer's, the output layer the last's.
+    """
+    from .cells import CELLS
+
+    layers, a0 = [], []
+    inputs = n_x
+    for layer, n_a in enumerate(widths):
+        x_layer, y_layer, a0_layer, p = random_problem(model, inputs, n_a, n_y, m, T_x, seed + layer, dtype, scale)
+        if layer == 0:
+            x, y = x_layer, y_layer
+        layers.append({k: p[k] for k in CELLS[model].parameters})
+        a0.append(a0_layer)
+        inputs = n_a
+    return x, y, a0, {"layers": layers, "Wy": p["Wya" if model == "rnn" else "Wy"], "by": p["by"]}

@@ -45,11 +45,17 @@ def rnn_cell_forward(xt: Array, a_prev: Array, parameters: Parameters) -> tuple[
 
 
 def _cell_forward(xt: Array, a_prev: Array, p: Parameters) -> tuple[Array, Array, RNNCellCache]:
-    z = p["Waa"] @ a_prev + p["Wax"] @ xt + p["ba"]
-    a_next = np.tanh(z)
+    a_next, cache = _recurrent_step(xt, a_prev, p)
     zy = p["Wya"] @ a_next + p["by"]
     yt_pred = softmax(zy)
-    return a_next, yt_pred, (a_next, a_prev, xt, p)
+    return a_next, yt_pred, cache
+
+
+def _recurrent_step(xt: Array, a_prev: Array, p: Parameters) -> tuple[Array, RNNCellCache]:
+    """The cell without its output layer: a⟨t⟩ and the cache (a layer of a stack, :mod:`.cells`)."""
+    z = p["Waa"] @ a_prev + p["Wax"] @ xt + p["ba"]
+    a_next = np.tanh(z)
+    return a_next, (a_next, a_prev, xt, p)
 
 
 def rnn_forward(x: Array, a0: Array, parameters: Parameters) -> tuple[Array, Array, RNNCaches]:

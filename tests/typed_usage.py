@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 import rnnlstm
 from rnnlstm import fused
-from rnnlstm.problems import random_problem
+from rnnlstm.problems import random_deep_problem, random_problem
 
 rng = np.random.default_rng(0)
 n_x, n_a, n_y, m, T_x = 3, 5, 4, 2, 6
@@ -66,6 +66,13 @@ a, y_pred, c, lstm_caches = rnnlstm.lstm_forward(x32, a32, rnnlstm.from_pytorch(
 cs231n: dict[str, NDArray[np.floating]] = rnnlstm.to_cs231n(parameters, "rnn")
 a, y_pred, caches = rnnlstm.rnn_forward(x, a0, rnnlstm.from_cs231n(cs231n, "rnn"))
 
+# a stack of two LSTM layers of different widths
+x_deep, y_deep, a0_deep, stack = random_deep_problem("lstm", n_x, [n_a, 2], n_y, m, T_x)
+layers_a, y_pred, deep_caches = rnnlstm.deep_forward(x_deep, a0_deep, stack, "lstm")
+deep_gradients = rnnlstm.deep_backward(np.ones_like(layers_a[-1]), deep_caches)
+J, deep_gradients = rnnlstm.deep_loss(x_deep, y_deep, a0_deep, stack, "lstm")
+stack["layers"][1]["Wf"] -= 0.1 * deep_gradients["layers"][1]["dWf"]
+
 # activations and the gradient check
 probabilities = rnnlstm.softmax(rng.normal(size=(n_y, m)))
 log_probabilities = rnnlstm.log_softmax(probabilities)
@@ -91,4 +98,6 @@ if TYPE_CHECKING:  # wrong uses, refused by the hints
     rnnlstm.gru_backward(np.ones_like(a), lstm_caches)  # type: ignore[arg-type]
     rnnlstm.gru_cell_forward(x[:, :, 0], a0, np.zeros_like(a0), parameters)  # type: ignore[call-arg, arg-type]
     rnnlstm.to_pytorch(lstm_parameters, "gru")  # type: ignore[arg-type]
+    rnnlstm.deep_loss(x_deep, y_deep, a0_deep, stack, "gru")  # type: ignore[arg-type]
+    rnnlstm.deep_backward(np.ones_like(a), caches)  # type: ignore[arg-type]
     state = rnnlstm.to_cs231n(parameters, "rnn")["Wx"]  # type: ignore[assignment]

@@ -1,0 +1,50 @@
+"""The cells a network is made of: one entry per kind, which the stacked network loops over.
+
+Each entry is the cell without its output layer, as one layer of a stack (:mod:`.deep`) uses it:
+its parameters and their shapes, and its forward and backward steps on the states it carries from
+one step to the next (the RNN carries a, the LSTM a and c). The steps are the readable functions'
+own (:mod:`.rnn`, :mod:`.lstm`), so a layer computes exactly what a single-layer network does;
+a new kind of cell is one more entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import lstm as _lstm
+from . import rnn as _rnn
+from ._typing import Gradients
+
+
+@dataclass(frozen=True)
+class CellDefinition:
+    """One kind of recurrent cell, as a layer of a stack."""
+
+    parameters: Mapping[str, str]
+    """Each parameter's key and its shape in the dimensions of :class:`._validate.Dimensions`:
+    ``n_x`` the width of the layer's input, ``n_a`` its own (the output layer excluded)."""
+    states: tuple[str, ...]
+    """The states carried from step t to step t+1, ``a`` first; every one but ``a`` starts at 0."""
+    forward: Callable[..., tuple[Any, ...]]
+    """``forward(xt, *states⟨t−1⟩, parameters) -> (*states⟨t⟩, cache)``."""
+    backward: Callable[..., Gradients]
+    """``backward(da⟨t⟩, *shares from step t+1 of the other states, cache)``: the gradients of
+    step t, with ``dxt``, the parameters' ``d`` + key, and ``d`` + state + ``_prev`` for each
+    state (step t's share of its gradient at t−1)."""
+
+
+def _without_output(shapes: Mapping[str, str], output: tuple[str, str]) -> dict[str, str]:
+    return {key: shape for key, shape in shapes.items() if key not in output}
+
+
+CELLS: dict[str, CellDefinition] = {
+    "rnn": CellDefinition(
+        _without_output(_rnn.PARAMETER_SHAPES, ("Wya", "by")), ("a",), _rnn._recurrent_step, _rnn._cell_backward
+    ),
+    "lstm": CellDefinition(
+        _without_output(_lstm.PARAMETER_SHAPES, ("Wy", "by")), ("a", "c"), _lstm._recurrent_step, _lstm._cell_backward
+    ),
+}
+"""Every kind of cell, by the name that :func:`rnnlstm.deep_loss` and the others take as ``cell``."""
