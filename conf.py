@@ -149,6 +149,8 @@ latex_use_xindy = False
 latex_documents = [("index", "rnnlstm.tex", html_title, author, "manual")]
 latex_show_urls = "footnote"
 latex_elements = {  # DejaVu Sans Mono: the code's comments use ⟨t⟩ and ⊙, which FreeMono's italic lacks
+    # chapters numbered, sections not: the errata number their own headings, as on the site
+    "preamble": r"\setcounter{secnumdepth}{0}",
     "fontpkg": r"""
 \setmainfont{FreeSerif}[Extension=.otf, UprightFont=*, ItalicFont=*Italic, BoldFont=*Bold, BoldItalicFont=*BoldItalic]
 \setsansfont{FreeSans}[Extension=.otf, UprightFont=*, ItalicFont=*Oblique, BoldFont=*Bold, BoldItalicFont=*BoldOblique]
