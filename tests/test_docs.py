@@ -24,8 +24,8 @@ CHAPTER_PAGES = {
     "gru": ["gru-forward", "gru-cell-backward", "gru-bptt"],
     "deep": ["deep"],
 }
-PAGES = ["index", "notation", "node-rules", *CHAPTER_PAGES["rnn"], *CHAPTER_PAGES["lstm"], "rnn-vs-lstm",
-         *CHAPTER_PAGES["gru"], "deep", "fast", "verification", "errata", "api", "references"]  # fmt: skip
+PAGES = ["index", "notation", "node-rules", *CHAPTER_PAGES["rnn"], *CHAPTER_PAGES["lstm"], *CHAPTER_PAGES["gru"],
+         "rnn-vs-lstm", "deep", "fast", "verification", "errata", "api", "references"]  # fmt: skip
 
 
 def html(site, page):
