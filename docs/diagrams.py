@@ -70,19 +70,21 @@ def _arrow(ax, path, text=None, at=(0, 0), ha="center", back=False):
         _label(ax, ((x0 + x1) / 2 + at[0], (y0 + y1) / 2 + at[1]), text, ha=ha, color=color)
 
 
-def _prediction(ax, start, split, edge, y, rise, weight, r=0.14, gap=0.22):
+def _prediction(ax, start, split, edge, y, rise, weight, r=0.14, gap=0.22, carried="a"):
     """a⟨t⟩ from ``start`` at height ``y``: on to step t+1 at ``edge``, and from ``split`` up through
-    ``weight`` (W a⟨t⟩ + b_y, ``rise`` above it) and a softmax to ŷ⟨t⟩. Below, dashed, the shares of
-    da⟨t⟩ the two send back, ``gap`` under the forward pass: they add at a ⊕ and go back to ``start``."""
+    ``weight`` (W a⟨t⟩ + b_y, ``rise`` above it) and a softmax to ŷ⟨t⟩. Below, dashed, the shares the
+    two send back, ``gap`` under the forward pass: they add at a ⊕ into the gradient of the state
+    ``carried`` to step t+1 (a⟨t⟩, or the GRU's c⟨t⟩ = a⟨t⟩) and go back to ``start``."""
     top = y + rise  # the weight's box, from here up
     _arrow(ax, [(start, y), (edge, y)], r"$a^{\langle t \rangle}$", ((split - 0.2 - edge) / 2, 0.22))
     _arrow(ax, [(split - 0.2, y), (split - 0.2, top)])
     _sum(ax, split, y - gap, r)
-    _arrow(ax, [(edge, y - gap), (split + r, y - gap)], r"$da_{\leftarrow t+1}^{\langle t \rangle}$",
+    _arrow(ax, [(edge, y - gap), (split + r, y - gap)], rf"$d{carried}_{{\leftarrow t+1}}^{{\langle t \rangle}}$",
            ((edge - split - r) / 2, -0.3), "right", back=True)  # fmt: skip
     _arrow(ax, [(split, top), (split, y - gap + r)], r"$da_{\leftarrow \hat{y}}^{\langle t \rangle}$",
            (0.1, 0.1), "left", back=True)  # fmt: skip
-    _arrow(ax, [(split - r, y - gap), (start, y - gap)], r"$da^{\langle t \rangle}$", (0, -0.3), back=True)
+    _arrow(ax, [(split - r, y - gap), (start, y - gap)], rf"$d{carried}^{{\langle t \rangle}}$", (0, -0.3),
+           back=True)  # fmt: skip
     _box(ax, split - 0.1, top + 0.25, 1.5, 0.5, weight)
     _arrow(ax, [(split - 0.2, top + 0.5), (split - 0.2, top + 1.1)], r"$z_y^{\langle t \rangle}$", (-0.1, 0),
            "right")  # fmt: skip
@@ -183,6 +185,60 @@ def lstm_cell():
     _arrow(ax, [(xo, yc - 0.9), (xo, ya + r)])
     _arrow(ax, [(xo, yg + 0.25), (xo, ya - r)])
     _prediction(ax, xo + r, xs, edge, ya, 0.7, r"$W_y a^{\langle t \rangle} + b_y$")
+    return _fit(fig, ax)
+
+
+def gru_cell():
+    """One GRU cell: the gates read concat = [c⟨t−1⟩; x⟨t⟩], the candidate [Γ_r ⊙ c⟨t−1⟩; x⟨t⟩]; the one
+    state c⟨t⟩ = a⟨t⟩ runs along the top and feeds the prediction and step t+1, so dc⟨t⟩ adds the
+    shares the two send back."""
+    r, gap, gw = 0.14, 0.22, 0.55  # a node; between an arrow and its gradient; a gate
+    yk, yg, yl, yr, yh, ym, y1, yc = 0.9, 1.7, 2.2, 2.7, 3.45, 4.35, 4.95, 5.6  # concat, gates, their labels,
+    # Γ_r ⊙ c⟨t−1⟩, tanh, Γ_u ⊙ c̃, 1 − Γ_u, the state
+    xv, xk, xr, xu, xc = 0.6, 1.35, 2.15, 2.95, 4.15  # c⟨t−1⟩ down to concat; concat; Γ_r; Γ_u; the candidate
+    fig, ax = _page(6.9, 7.5)
+    # c⟨t−1⟩ in along the top, down to concat and to the relevance gate's ⊙
+    _arrow(ax, [(0.05, yc), (xu - r, yc)], r"$c^{\langle t-1 \rangle}$", (-0.2, 0.22))
+    _arrow(ax, [(xu - r, yc - gap), (0.05, yc - gap)], r"$dc_{\leftarrow t}^{\langle t-1 \rangle}$",
+           (0.2, -0.28), back=True)  # fmt: skip
+    _arrow(ax, [(xv, yc), (xv, yk), (xk - 0.4, yk)])
+    _arrow(ax, [(xv, yr), (xr - r, yr)])
+    # x⟨t⟩ up to the candidate's concat, and along the bottom to the gates'
+    _arrow(ax, [(xc - 0.15, -0.1), (xc - 0.15, yr - 0.25)], r"$x^{\langle t \rangle}$", (-0.1, -1.2), "right")
+    _arrow(ax, [(xc - 0.15, 0.35), (xk, 0.35), (xk, yk - 0.25)])
+    _arrow(ax, [(xc + 0.15, yr - 0.25), (xc + 0.15, -0.1)], r"$dx^{\langle t \rangle}$", (0.1, -1.2), "left",
+           back=True)  # fmt: skip
+    _box(ax, xk, yk, 0.8, 0.5, r"$\mathrm{concat}$")
+    ax.plot([xk + 0.4, xu], [yk, yk], color=FORWARD, lw=1.3)
+    concat = r"$\left[c^{\langle t-1 \rangle}; x^{\langle t \rangle}\right]$"  # as the derivations print them
+    _label(ax, ((xk + xu) / 2 + 0.25, yk - 0.3), concat, color=FORWARD)
+    for x, value in [(xr, r"\Gamma_r"), (xu, r"\Gamma_u")]:
+        _arrow(ax, [(x, yk), (x, yg - 0.25)])
+        _box(ax, x, yg, gw, 0.5, r"$\sigma$")
+        _label(ax, (x + 0.08, yl), rf"${value}^{{\langle t \rangle}}$", "left", FORWARD)
+    # the candidate reads the old state through the relevance gate
+    _arrow(ax, [(xr, yg + 0.25), (xr, yr - r)])
+    _node(ax, xr, yr, r"$\odot$", r)
+    _arrow(ax, [(xr + r, yr), (xc - 0.4, yr)])
+    _box(ax, xc, yr, 0.8, 0.5, r"$\mathrm{concat}$")
+    concat_r = r"$\left[\Gamma_r^{\langle t \rangle} \odot c^{\langle t-1 \rangle}; x^{\langle t \rangle}\right]$"
+    _label(ax, (xc + 0.45, yr), concat_r, "left", FORWARD)
+    _arrow(ax, [(xc, yr + 0.25), (xc, yh - 0.2)])
+    _box(ax, xc, yh, gw, 0.4, r"$\tanh$")
+    _label(ax, (xc + 0.08, (yh + ym) / 2 + 0.05), r"$\tilde{c}^{\langle t \rangle}$", "left", FORWARD)
+    # c⟨t⟩ = Γ_u ⊙ c̃⟨t⟩ + (1 − Γ_u) ⊙ c⟨t−1⟩
+    _arrow(ax, [(xc, yh + 0.2), (xc, ym - r)])
+    _node(ax, xc, ym, r"$\odot$", r)
+    _arrow(ax, [(xu, yg + 0.25), (xu, ym), (xc - r, ym)])
+    _arrow(ax, [(xu, ym), (xu, y1 - 0.18)])
+    _box(ax, xu, y1, 0.5, 0.36, "$1 -$")
+    _arrow(ax, [(xu, y1 + 0.18), (xu, yc - r)])
+    _node(ax, xu, yc, r"$\odot$", r)
+    _arrow(ax, [(xu + r, yc), (xc - r, yc)])
+    _arrow(ax, [(xc, ym + r), (xc, yc - r)])
+    _node(ax, xc, yc, "$+$", r)
+    _label(ax, (xc + 0.05, yc + 0.4), r"$c^{\langle t \rangle}$", "left", FORWARD)
+    _prediction(ax, xc + r, 5.75, 6.5, yc, 0.7, r"$W_y a^{\langle t \rangle} + b_y$", carried="c")
     return _fit(fig, ax)
 
 

@@ -1,4 +1,4 @@
-"""The book's figures (one cell of the RNN and of the LSTM, the unrolled RNN, backpropagation through
+"""The book's figures (one cell of the RNN, the LSTM and the GRU, the unrolled RNN, backpropagation through
 time): labelled in the book's notation, every label clear of the others and of the drawing, legible on
 a phone, and on their pages with a caption."""
 
@@ -21,7 +21,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: 
 sys.path.insert(0, str(ROOT / "docs"))
 import diagrams  # noqa: E402  (docs/diagrams.py)
 
-from derivations import lstm, rnn  # noqa: E402
+from derivations import gru, lstm, rnn  # noqa: E402
 from derivations.notation import latex  # noqa: E402
 
 PHONE = 340  # px: about how wide the book shows a figure on a 390 px wide phone (test_browser checks it)
@@ -44,6 +44,10 @@ LABELS = {
                          lstm.yt_pred, lstm.CELL["da_prev"], lstm.CELL["dc_prev"], lstm.CELL["dxt"],
                          lstm.OUTPUT["dzy"], lstm.OUTPUT["da_y"], lstm.BPTT["dc_next"], lstm.da_next)
     + [r"$da_{\leftarrow t+1}^{\langle t \rangle}$"],
+    "gru_cell": printed(gru.c_prev, gru.xt, gru.concat, gru.concat_r, *gru.gate.values(), gru.c_next, gru.a_next,
+                        gru.zy, gru.yt_pred, gru.CELL["da_prev"], gru.CELL["dxt"], gru.OUTPUT["dzy"],
+                        gru.OUTPUT["da_y"], gru.BPTT["da_next"])
+    + [r"$dc_{\leftarrow t+1}^{\langle t \rangle}$"],
     "rnn_bptt": [
         r"$da_{\leftarrow \hat{y}}^{\langle t \rangle}$",
         r"$= W_{ya}^T dz_y^{\langle t \rangle}$",
@@ -71,6 +75,7 @@ LABELS = {
 PARTS = {  # what the boxes of the cells compute with, as the derivations print it
     "rnn_cell": [latex(q) for q in (rnn.Wax, rnn.Waa, rnn.ba, rnn.Wya, rnn.by)] + [r"\mathrm{softmax}"],
     "lstm_cell": [latex(q) for q in (lstm.Wy, lstm.by, lstm.concat)] + [r"\mathrm{concat}", r"\mathrm{softmax}"],
+    "gru_cell": [latex(q) for q in (gru.Wy, gru.by)] + [r"\mathrm{concat}", r"\mathrm{softmax}"],
 }
 SUMS = {  # the key below each BPTT figure: the sum a gradient collects
     "rnn_bptt": r"dW_{aa} = \sum_t dW_{aa}^{\langle t \rangle}",
@@ -130,7 +135,7 @@ def _where(fig):
     return {t.get_text(): t.get_window_extent(renderer).get_points().mean(axis=0) for t in fig.axes[0].texts}
 
 
-@pytest.mark.parametrize("name", ["rnn_cell", "lstm_cell"])
+@pytest.mark.parametrize("name", ["rnn_cell", "lstm_cell", "gru_cell"])
 def test_the_prediction_goes_up_through_its_weight_and_a_softmax(name):
     fig = getattr(diagrams, name)()
     height = {text: y for text, (_, y) in _where(fig).items()}
@@ -168,10 +173,12 @@ FIGURE_PAGES = {
     "rnn_cell": ("rnn-forward", "fig-rnn-cell", "one-cell", "rnn-forward-z"),
     "rnn_unrolled": ("rnn-forward", "fig-rnn-unrolled", "the-unrolled-network", "rnn-loss"),
     "lstm_cell": ("lstm-forward", "fig-lstm-cell", "one-cell", "lstm-forward-zf"),
+    "gru_cell": ("gru-forward", "fig-gru-cell", "one-cell", "gru-forward-zu"),
     "rnn_bptt": ("rnn-bptt", "fig-rnn-bptt", "the-recursion-through-time", "rnn-bptt-da-next"),
     "lstm_bptt": ("lstm-bptt", "fig-lstm-bptt", "the-two-carried-gradients", "lstm-bptt-da-next"),
 }
-SHARES_OF_DA = (r"da_{\leftarrow \hat{y}}^{\langle t \rangle}", r"da_{\leftarrow t+1}^{\langle t \rangle}")
+SHARES_OF_DA = (r"da_{\leftarrow \hat{y}}^{\langle t \rangle}", r"da_{\leftarrow t+1}^{\langle t \rangle}",
+                r"dc_{\leftarrow t+1}^{\langle t \rangle}")
 
 
 @pytest.mark.docs  # built_site builds the book
