@@ -13,7 +13,7 @@ Array: TypeAlias = NDArray[np.floating]  # float32 or float64: other dtypes are 
 # is no dict of floating arrays to a type checker
 Parameters: TypeAlias = dict[str, NDArray[Any]]
 Gradients: TypeAlias = dict[str, Array]
-Cell: TypeAlias = Literal["rnn", "lstm"]  # the recurrent cells, by the prefix of their functions
+Cell: TypeAlias = Literal["rnn", "lstm", "gru"]  # the recurrent cells, by the prefix of their functions
 
 RNNCellCache: TypeAlias = tuple[Array, Array, Array, Parameters]  # a_next, a_prev, xt, parameters
 RNNCaches: TypeAlias = tuple[list[RNNCellCache], Array]  # the cell caches, x

@@ -2,8 +2,8 @@
 
 Each entry is the cell without its output layer, as one layer of a stack (:mod:`.deep`) uses it:
 its parameters and their shapes, and its forward and backward steps on the states it carries from
-one step to the next (the RNN carries a, the LSTM a and c). The steps are the readable functions'
-own (:mod:`.rnn`, :mod:`.lstm`), so a layer computes exactly what a single-layer network does;
+one step to the next (the RNN and the GRU carry a, the LSTM a and c). The steps are the readable functions'
+own (:mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`), so a layer computes exactly what a single-layer network does;
 a new kind of cell is one more entry.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import gru as _gru
 from . import lstm as _lstm
 from . import rnn as _rnn
 from ._typing import Gradients
@@ -35,16 +36,13 @@ class CellDefinition:
     state (step t's share of its gradient at t−1)."""
 
 
-def _without_output(shapes: Mapping[str, str], output: tuple[str, str]) -> dict[str, str]:
-    return {key: shape for key, shape in shapes.items() if key not in output}
-
-
 CELLS: dict[str, CellDefinition] = {
-    "rnn": CellDefinition(
-        _without_output(_rnn.PARAMETER_SHAPES, ("Wya", "by")), ("a",), _rnn._recurrent_step, _rnn._cell_backward
-    ),
-    "lstm": CellDefinition(
-        _without_output(_lstm.PARAMETER_SHAPES, ("Wy", "by")), ("a", "c"), _lstm._recurrent_step, _lstm._cell_backward
-    ),
+    module.__name__.rsplit(".", 1)[1]: CellDefinition(
+        {key: module.PARAMETER_SHAPES[key] for key in module.CELL_PARAMETERS},
+        module.STATES,
+        module._recurrent_step,
+        module._cell_backward,
+    )
+    for module in (_rnn, _lstm, _gru)
 }
 """Every kind of cell, by the name that :func:`rnnlstm.deep_loss` and the others take as ``cell``."""

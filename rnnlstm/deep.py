@@ -20,6 +20,7 @@ from ._validate import Dimensions, cache_entry, check_distribution, check_parame
 from .activations import softmax
 from .cells import CELLS, CellDefinition
 from .output import output_layer
+from .through_time import backward_through_time
 
 OUTPUT_SHAPES = {"Wy": "n_y n_a[L]", "by": "n_y 1"}
 
@@ -38,9 +39,10 @@ def deep_forward(
         ``layers``: a list of one dict per layer, ``layers[l - 1]`` layer l's, with the keys of
         :data:`.cells.CELLS` ``[cell].parameters`` (for an RNN ``Wax`` (n_a^[l], n_a^[l−1]),
         ``Waa`` (n_a^[l], n_a^[l]), ``ba`` (n_a^[l], 1); for an LSTM ``Wf, Wi, Wc, Wo``
-        (n_a^[l], n_a^[l] + n_a^[l−1]) and ``bf, bi, bc, bo`` (n_a^[l], 1)), where
+        (n_a^[l], n_a^[l] + n_a^[l−1]) and ``bf, bi, bc, bo`` (n_a^[l], 1); for a GRU ``Wu, Wr,
+        Wc`` and ``bu, br, bc`` likewise), where
         n_a^[0] = n_x; and the output layer's ``Wy`` (n_y, n_a^[L]) and ``by`` (n_y, 1).
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
         The kind of every layer.
 
     Returns
@@ -103,7 +105,7 @@ def deep_backward(da: Array, caches: DeepCaches) -> DeepGradients:
     -------
     dict
         ``layers``: one dict per layer of its parameters' gradients (``dWax, dWaa, dba`` or
-        ``dWf, dbf, …, dbo``, the parameters' shapes); ``dx`` (n_x, m, T_x); ``da0``: one
+        ``dWf, dbf, …, dbo`` or ``dWu, …, dbc``, the parameters' shapes); ``dx`` (n_x, m, T_x); ``da0``: one
         (n_a^[l], m) per layer; ``da_next``: one (n_a^[l], m, T_x) per layer, all of
         da^[l]⟨t⟩, the share from above and the share from step t+1 together.
     """
@@ -128,19 +130,9 @@ def _layer_backward(
     """One layer's backpropagation through time, given the share of each da⟨t⟩ from above:
     its parameters' gradients, the shares it hands down (the cells' ``dxt``), da⟨0⟩ and all of
     every da⟨t⟩."""
-    p = cell_caches[0][-1]  # every cell cache ends with the layer's parameters
-    grads = {"d" + k: np.zeros_like(p[k]) for k in definition.parameters}
-    da_below = np.empty_like(inputs, dtype=np.result_type(inputs, da))
-    da_next = np.empty_like(da)
-    shares = [np.zeros_like(da[:, :, 0]) for _ in definition.states]  # nothing comes from beyond the last step
-    for t in reversed(range(da.shape[2])):
-        da_next[:, :, t] = da[:, :, t] + shares[0]  # da⟨t⟩ = the share from above + da_{←t+1}⟨t⟩
-        g = definition.backward(da_next[:, :, t], *shares[1:], cell_caches[t])
-        da_below[:, :, t] = g["dxt"]
-        for k in grads:
-            grads[k] += g[k]
-        shares = [g[f"d{state}_prev"] for state in definition.states]
-    return grads, da_below, shares[0], da_next
+    g = backward_through_time(da, cell_caches, inputs, definition.backward, definition.states, definition.parameters)
+    grads = {"d" + k: g["d" + k] for k in definition.parameters}
+    return grads, g["dx"], g["da0"], g["da_next"]
 
 
 def deep_loss(
@@ -148,7 +140,8 @@ def deep_loss(
 ) -> tuple[float, DeepGradients]:
     """The cross-entropy J = −(1/m) Σ_t Σ_i Σ_k y log ŷ of the stack and all its gradients.
 
-    One layer computes exactly what :func:`rnnlstm.rnn_loss` or :func:`rnnlstm.lstm_loss` does.
+    One layer computes exactly what :func:`rnnlstm.rnn_loss`, :func:`rnnlstm.lstm_loss` or
+    :func:`rnnlstm.gru_loss` does.
 
     Parameters
     ----------
@@ -158,7 +151,7 @@ def deep_loss(
     a0 : list of L ndarrays, shape (n_a^[l], m)
     parameters : dict
         As for :func:`deep_forward`.
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
 
     Returns
     -------

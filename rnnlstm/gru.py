@@ -16,6 +16,7 @@ from ._typing import Array, Gradients, GRUCaches, GRUCellCache, Parameters
 from ._validate import Dimensions, cache_entry, check_backward, check_loss_inputs, check_parameters
 from .activations import sigmoid, softmax
 from .output import output_layer
+from .through_time import backward_through_time
 
 GATE_WEIGHTS = ("Wu", "Wr", "Wc")
 PARAMETER_SHAPES = {
@@ -23,6 +24,8 @@ PARAMETER_SHAPES = {
     "Wy": "n_y n_a",
     "by": "n_y 1",
 }
+STATES = ("a",)  # carried from step to step
+CELL_PARAMETERS = ("Wu", "bu", "Wr", "br", "Wc", "bc")  # without the output layer
 
 
 def gru_cell_forward(xt: Array, a_prev: Array, parameters: Parameters) -> tuple[Array, Array, GRUCellCache]:
@@ -52,6 +55,14 @@ def gru_cell_forward(xt: Array, a_prev: Array, parameters: Parameters) -> tuple[
 
 
 def _cell_forward(xt: Array, c_prev: Array, p: Parameters) -> tuple[Array, Array, GRUCellCache]:
+    a_next, cache = _recurrent_step(xt, c_prev, p)
+    zy = p["Wy"] @ a_next + p["by"]
+    yt_pred = softmax(zy)
+    return a_next, yt_pred, cache
+
+
+def _recurrent_step(xt: Array, c_prev: Array, p: Parameters) -> tuple[Array, GRUCellCache]:
+    """The cell without its output layer: a⟨t⟩ = c⟨t⟩ and the cache (a layer of a stack, :mod:`.cells`)."""
     concat = np.concatenate([c_prev, xt], axis=0)
     ut = sigmoid(p["Wu"] @ concat + p["bu"])
     rt = sigmoid(p["Wr"] @ concat + p["br"])
@@ -59,9 +70,7 @@ def _cell_forward(xt: Array, c_prev: Array, p: Parameters) -> tuple[Array, Array
     cct = np.tanh(p["Wc"] @ concat_r + p["bc"])
     c_next = ut * cct + (1 - ut) * c_prev
     a_next = c_next
-    zy = p["Wy"] @ a_next + p["by"]
-    yt_pred = softmax(zy)
-    return a_next, yt_pred, (a_next, c_prev, ut, rt, cct, xt, p)
+    return a_next, (a_next, c_prev, ut, rt, cct, xt, p)
 
 
 def gru_forward(x: Array, a0: Array, parameters: Parameters) -> tuple[Array, Array, GRUCaches]:
@@ -180,19 +189,7 @@ def gru_backward(da: Array, caches: GRUCaches) -> Gradients:
 
 
 def _backward(da: Array, cell_caches: list[GRUCellCache], x: Array) -> Gradients:
-    p = cell_caches[0][6]
-    grads = {k: np.zeros_like(p[k[1:]]) for k in ("dWc", "dbc", "dWu", "dbu", "dWr", "dbr")}
-    dx = np.empty_like(x, dtype=np.result_type(x, da))
-    da_nexts = np.empty_like(da)
-    da_prev = np.zeros_like(da[:, :, 0])  # nothing comes back from beyond the last step
-    for t in reversed(range(da.shape[2])):
-        da_next = da_nexts[:, :, t] = da[:, :, t] + da_prev  # dc⟨t⟩ = da_{←ŷ}⟨t⟩ + dc_{←t+1}⟨t⟩
-        g = _cell_backward(da_next, cell_caches[t])
-        dx[:, :, t] = g["dxt"]
-        for k in grads:
-            grads[k] += g[k]
-        da_prev = g["da_prev"]
-    return {"dx": dx, "da0": da_prev, **grads, "da_next": da_nexts}
+    return backward_through_time(da, cell_caches, x, _cell_backward, STATES, CELL_PARAMETERS)
 
 
 def gru_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:

@@ -14,6 +14,7 @@ from ._typing import Array, Gradients, LSTMCaches, LSTMCellCache, Parameters
 from ._validate import Dimensions, cache_entry, check_backward, check_loss_inputs, check_parameters
 from .activations import sigmoid, softmax
 from .output import output_layer
+from .through_time import backward_through_time
 
 GATE_WEIGHTS = ("Wf", "Wi", "Wc", "Wo")
 PARAMETER_SHAPES = {
@@ -21,6 +22,8 @@ PARAMETER_SHAPES = {
     "Wy": "n_y n_a",
     "by": "n_y 1",
 }
+STATES = ("a", "c")  # carried from step to step
+CELL_PARAMETERS = ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo")  # without the output layer
 
 
 def lstm_cell_forward(
@@ -198,21 +201,7 @@ def lstm_backward(da: Array, caches: LSTMCaches) -> Gradients:
 
 
 def _backward(da: Array, cell_caches: list[LSTMCellCache], x: Array) -> Gradients:
-    p = cell_caches[0][9]
-    grads = {k: np.zeros_like(p[k[1:]]) for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")}
-    dx = np.empty_like(x, dtype=np.result_type(x, da))
-    da_nexts, dc_nexts = np.empty_like(da), np.empty_like(da)
-    da_prev = np.zeros_like(da[:, :, 0])  # nothing comes back from beyond the last step
-    dc_prev = np.zeros_like(da[:, :, 0])
-    for t in reversed(range(da.shape[2])):
-        da_next = da_nexts[:, :, t] = da[:, :, t] + da_prev  # da⟨t⟩ = da_{←ŷ}⟨t⟩ + da_{←t+1}⟨t⟩
-        dc_next = dc_nexts[:, :, t] = dc_prev  # dc_{←t+1}⟨t⟩; the cell adds the share through a⟨t⟩
-        g = _cell_backward(da_next, dc_next, cell_caches[t])
-        dx[:, :, t] = g["dxt"]
-        for k in grads:
-            grads[k] += g[k]
-        da_prev, dc_prev = g["da_prev"], g["dc_prev"]
-    return {"dx": dx, "da0": da_prev, **grads, "da_next": da_nexts, "dc_next": dc_nexts}
+    return backward_through_time(da, cell_caches, x, _cell_backward, STATES, CELL_PARAMETERS)
 
 
 def lstm_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:

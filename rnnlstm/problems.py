@@ -48,7 +48,7 @@ def random_problem(
 
 
 def random_deep_problem(
-    model: Literal["rnn", "lstm"],
+    model: Literal["rnn", "lstm", "gru"],
     n_x: int,
     widths: Sequence[int],
     n_y: int,

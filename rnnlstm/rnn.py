@@ -13,8 +13,11 @@ from ._typing import Array, Gradients, Parameters, RNNCaches, RNNCellCache
 from ._validate import Dimensions, cache_entry, check_backward, check_loss_inputs, check_parameters
 from .activations import softmax
 from .output import output_layer
+from .through_time import backward_through_time
 
 PARAMETER_SHAPES = {"Wax": "n_a n_x", "Waa": "n_a n_a", "Wya": "n_y n_a", "ba": "n_a 1", "by": "n_y 1"}
+STATES = ("a",)  # carried from step to step
+CELL_PARAMETERS = ("Wax", "Waa", "ba")  # without the output layer
 
 
 def rnn_cell_forward(xt: Array, a_prev: Array, parameters: Parameters) -> tuple[Array, Array, RNNCellCache]:
@@ -163,19 +166,7 @@ def rnn_backward(da: Array, caches: RNNCaches) -> Gradients:
 
 
 def _backward(da: Array, cell_caches: list[RNNCellCache], x: Array) -> Gradients:
-    p = cell_caches[0][3]
-    grads = {k: np.zeros_like(p[k[1:]]) for k in ("dWax", "dWaa", "dba")}
-    dx = np.empty_like(x, dtype=np.result_type(x, da))
-    da_nexts = np.empty_like(da)
-    da_prev = np.zeros_like(da[:, :, 0])  # dz⟨T_x+1⟩ = 0: nothing comes from beyond the last step
-    for t in reversed(range(da.shape[2])):
-        da_next = da_nexts[:, :, t] = da[:, :, t] + da_prev  # da⟨t⟩ = da_{←ŷ}⟨t⟩ + da_{←t+1}⟨t⟩
-        g = _cell_backward(da_next, cell_caches[t])
-        dx[:, :, t] = g["dxt"]
-        for k in grads:
-            grads[k] += g[k]
-        da_prev = g["da_prev"]
-    return {"dx": dx, "da0": da_prev, **grads, "da_next": da_nexts}
+    return backward_through_time(da, cell_caches, x, _cell_backward, STATES, CELL_PARAMETERS)
 
 
 def rnn_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:

@@ -22,12 +22,13 @@ from rnnlstm.cells import CELLS
 from rnnlstm.gradcheck import numerical_gradient
 from rnnlstm.problems import random_deep_problem, random_problem
 
-MODELS = ("rnn", "lstm")
-OUTPUT = {"rnn": "Wya", "lstm": "Wy"}  # the single-layer network's name of the output weight
+MODELS = tuple(CELLS)  # every cell of the library
+DERIVED = tuple(deep.CELLS)  # every cell derivations/deep.py derives a stack of
+OUTPUT = {"rnn": "Wya", "lstm": "Wy", "gru": "Wy"}  # the single-layer network's name of the output weight
 
 
 def as_single_layer(model, parameters):
-    """A one-layer stack's parameters as rnn_loss / lstm_loss take them."""
+    """A one-layer stack's parameters as rnn_loss / lstm_loss / gru_loss take them."""
     (layer,) = parameters["layers"]
     return {**layer, OUTPUT[model]: parameters["Wy"], "by": parameters["by"]}
 
@@ -180,7 +181,7 @@ def steps(a):
     return [a[:, :, t] for t in range(a.shape[2])]
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", DERIVED)
 def test_the_derived_equations_agree_with_numpy_layer_by_layer(model):
     x, y, a0, parameters = random_deep_problem(model, 3, (4, 2, 3), 4, 2, 3, seed=2)
     J, gradients = rnnlstm.deep_loss(x, y, a0, parameters, model)
@@ -196,7 +197,7 @@ def test_the_derived_equations_agree_with_numpy_layer_by_layer(model):
         np.testing.assert_allclose(gradients["da_next"][layer], np.stack(derived["da_next"][layer], axis=2), **close)
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", DERIVED)
 def test_the_share_from_above_is_what_the_layer_above_hands_down(model):
     """da^{[l]⟨t⟩} prints the share from layer l+1 first, and that share is the result ``dxt``
     (da^{[l−1]}_{←[l]}⟨t⟩) one layer up: one symbol, one quantity."""
@@ -207,7 +208,7 @@ def test_the_share_from_above_is_what_the_layer_above_hands_down(model):
     assert latex(results["dxt"].lhs) == r"da_{\leftarrow [l]}^{[l-1]\langle t \rangle}"
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", DERIVED)
 def test_the_top_layer_is_the_single_layer_network_at_layer_L(model):
     """da^{[L]⟨t⟩} is the chapter's da⟨t⟩ with every quantity at layer L."""
     top = re.sub(r"\^\{\[L\]\}|\[L\] ?", "", deep.RESULTS[model]["da_top"].latex)
