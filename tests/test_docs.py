@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -9,11 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, sphinx_build
+from conftest import ROOT, seeded_cache, sphinx_build
 
 import bookbuild
 import derivations
 import rnnlstm
+from derivations import bruteforce
 from derivations.shapes import shape_check
 
 pytestmark = pytest.mark.docs
@@ -254,11 +256,11 @@ def outputs(cache, page):
     return "".join(output.get("text", "") for cell in cells for output in cell.get("outputs", []))
 
 
-def test_changing_the_derivations_reexecutes_the_pages(tmp_path):
+def test_changing_the_derivations_reexecutes_the_pages(tmp_path, built_book):
     """A stale cache would keep the old equations; the digest of a page's sources must change its key."""
     copy = _copy_checkout(tmp_path)
-    out, cache = tmp_path / "html", tmp_path / "cache"
-    first = sphinx_build(copy, out, cache, "-j", "auto")  # a fresh cache, created before the workers fork
+    out, cache = tmp_path / "html", seeded_cache(built_book, tmp_path / "cache")
+    first = sphinx_build(copy, out, cache, "-j", "auto")  # executes nothing: the same sources
     assert first.returncode == 0, first.stderr[-4000:]
     assert r"\odot" in equation(out, "rnn-cell-backward", "rnn-cell-dz")
     [old_results] = (cache / "bruteforce").iterdir()
@@ -274,9 +276,9 @@ def test_changing_the_derivations_reexecutes_the_pages(tmp_path):
     assert new_results.name != old_results.name and any(new_results.glob("*.json"))
 
 
-def test_changing_the_fused_path_reexecutes_only_the_pages_that_import_it(tmp_path):
+def test_changing_the_fused_path_reexecutes_only_the_pages_that_import_it(tmp_path, built_book):
     copy = _copy_checkout(tmp_path)
-    out, cache = tmp_path / "html", tmp_path / "cache"
+    out, cache = tmp_path / "html", seeded_cache(built_book, tmp_path / "cache")
     first = sphinx_build(copy, out, cache, "-j", "auto")
     assert first.returncode == 0, first.stderr[-4000:]
     before = executions(cache)
@@ -311,8 +313,11 @@ def test_a_failed_verification_fails_the_build(tmp_path):
     assert re.search(r"dWax[^\n]*(differ by more than|fails the check for)|(differ by more than|fails the check for)[^\n]*dWax", reason), reason[-3000:]
 
 
-def test_regenerating_the_derivations_leaves_no_drift():
+def test_regenerating_the_derivations_leaves_no_drift(built_book):
+    # the brute-force results of these sources, from the book's build (the same checks, computed once)
+    [results] = (built_book[1] / "bruteforce").iterdir()
+    env = {**os.environ, bruteforce.CACHE_VARIABLE: str(results)}
     result = subprocess.run(
-        [sys.executable, "-m", "derivations", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "derivations", "--check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
