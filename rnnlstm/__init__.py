@@ -12,8 +12,10 @@ from .gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward,
 from .layouts import from_cs231n, from_pytorch, to_cs231n, to_pytorch
 from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward, lstm_loss
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward, rnn_loss
+from .training import adam, sample, sgd
 
 __all__ = [
+    "adam",
     "clip",
     "clip_by_norm",
     "deep_backward",
@@ -40,6 +42,8 @@ __all__ = [
     "rnn_cell_forward",
     "rnn_forward",
     "rnn_loss",
+    "sample",
+    "sgd",
     "sigmoid",
     "softmax",
     "to_cs231n",
