@@ -8,7 +8,7 @@ returns new arrays and leaves its arguments unchanged.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -104,11 +104,12 @@ def sample(
     stop: int,
     max_length: int = 50,
     temperature: float = 1.0,
-    seed: int | None = None,
+    seed: int | Sequence[int] | None = None,
+    start: int | None = None,
 ) -> list[int]:
     """Generate a sequence, one symbol at a time, as in the course's ``sample``.
 
-    x⟨1⟩ = 0 and a⟨0⟩ = 0 (c⟨0⟩ = 0); at each step the symbol is drawn from
+    x⟨1⟩ = 0 (or the one-hot ``start``) and a⟨0⟩ = 0 (c⟨0⟩ = 0); at each step the symbol is drawn from
     softmax((W_y a⟨t⟩ + b_y) / temperature) and fed back as the one-hot x⟨t+1⟩, until ``stop`` is
     drawn or ``max_length`` symbols are.
 
@@ -125,8 +126,11 @@ def sample(
     temperature : float
         Positive: below 1 sharpens the distribution (1 → 0 is the most likely symbol each time),
         above 1 flattens it.
-    seed : int or None
+    seed : int, sequence of int, or None
         For ``numpy.random.default_rng``.
+    start : int or None
+        The symbol read first, as if it had just been drawn (a network trained on running text
+        starts a name after the newline that ends the one before); ``None`` reads x⟨1⟩ = 0.
 
     Returns
     -------
@@ -142,17 +146,20 @@ def sample(
     n_y, n_a = parameters[output].shape
     if dims.get("n_x", n_y) != n_y:
         raise ValueError(f"the network must read the symbols it writes: n_x = {dims['n_x']}, n_y = {n_y}")
-    for name, value, low in (("stop", stop, 0), ("max_length", max_length, 1)):
+    for name, value in (("stop", stop), ("max_length", max_length), ("start", 0 if start is None else start)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if not 0 <= stop < n_y:
-        raise ValueError(f"stop must be a symbol's index in [0, {n_y}), got {stop}")
+    for name, value in (("stop", stop), ("start", 0 if start is None else start)):
+        if not 0 <= value < n_y:
+            raise ValueError(f"{name} must be a symbol's index in [0, {n_y}), got {value}")
     if max_length < 1:
         raise ValueError(f"max_length must be at least 1, got {max_length}")
     _check_positive("temperature", temperature)
     rng = np.random.default_rng(seed)
     dtype = parameters[output].dtype
     x = np.zeros((n_y, 1), dtype)
+    if start is not None:
+        x[start] = 1
     states = [np.zeros((n_a, 1), dtype) for _ in definition.states]
     drawn: list[int] = []
     while len(drawn) < max_length and (not drawn or drawn[-1] != stop):
