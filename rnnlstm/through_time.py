@@ -9,7 +9,7 @@ their own cell's backward step.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ def backward_through_time(
     inputs: Array,
     cell_backward: Callable[..., Gradients],
     states: Sequence[str],
-    parameters: Sequence[str],
+    parameters: Iterable[str],
 ) -> Gradients:
     """Run ``cell_backward`` from step T_x down to step 1.
 

@@ -113,13 +113,14 @@ def steps(
 
 def save(path: Path, settings: Settings, step: int, parameters: Parameters, state: dict[str, Any]) -> None:
     """Write the checkpoint whole: to a file beside ``path``, then renamed over it."""
-    arrays = {f"p_{k}": v for k, v in parameters.items()}
+    arrays: dict[str, Any] = {f"p_{k}": v for k, v in parameters.items()}
     arrays |= {f"m_{k}": v for k, v in state["m"].items()} | {f"v_{k}": v for k, v in state["v"].items()}
-    meta = {f"s_{k}": np.array(v) for k, v in vars(settings).items()}
+    arrays |= {f"s_{k}": np.array(v) for k, v in vars(settings).items()}
+    arrays |= {"step": np.array(step), "t": np.array(state["t"])}
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         with open(partial, "wb") as f:
-            np.savez(f, **arrays, **meta, step=np.array(step), t=np.array(state["t"]))
+            np.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
         os.replace(partial, path)
