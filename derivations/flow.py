@@ -56,8 +56,10 @@ def one_example(expr):
 
 
 def jacobian_symbol(y, s):
-    """The symbol ∂y/∂s of two column quantities: (rows of y, rows of s)."""
-    return quantity(f"flow.d{y.name}/d{s.name}", rf"\frac{{\partial {latex(y)}}}{{\partial {latex(s)}}}", y.shape[0], s.shape[0])
+    """The symbol ∂y/∂s of two column quantities: (rows of y, rows of s); y in brackets when it is
+    a product, ∂(Γ_r ⊙ c⟨t−1⟩)."""
+    numerator = latex(y) if r"\odot" not in latex(y) else rf"\left({latex(y)}\right)"
+    return quantity(f"flow.d{y.name}/d{s.name}", rf"\frac{{\partial {numerator}}}{{\partial {latex(s)}}}", y.shape[0], s.shape[0])
 
 
 # A quantity that is an expression in the chapters, named here so that each node is a single one
@@ -90,7 +92,7 @@ def _graphs():
         (G.cct, G.FORWARD["cct"].rhs),
         # the update distributed, Γ_u ⊙ c̃ + c⟨t−1⟩ − Γ_u ⊙ c⟨t−1⟩: SymPy cannot differentiate (1 − Γ_u) ⊙ c⟨t−1⟩
         (G.c_next, sp.HadamardProduct(G.ut, G.cct) + G.c_prev - sp.HadamardProduct(G.ut, G.c_prev)),
-    ], [(G.z[g], G.GATES[g][3], G.gate[g]) for g in G.GATES], [(G.c_next, G.c_prev)]  # fmt: skip
+    ], [(G.z[g], G.GATES[g][3], G.gate[g]) for g in G.GATES], [(reset_c, G.c_prev), (G.c_next, G.c_prev)]  # fmt: skip
 
 
 def _local(rhs, u):
@@ -171,12 +173,16 @@ def _gathered(expr):
     return sp.MatAdd(gathered, *others) if others else gathered
 
 
+GRAPHS = {}  # each cell's single nodes, for example i: quantity → definition
+OF = {}  # each cell's results: key → (what is differentiated, the chapter's state it is differentiated by)
+
+
 def _derive(cell):
     nodes, activations, wanted = next((n, a, w) for c, n, a, w in _graphs() if c == cell)
-    graph = {column(q) if q.shape[1] == m else q: one_example(rhs) for q, rhs in nodes}
+    graph = GRAPHS[cell] = {column(q) if q.shape[1] == m else q: one_example(rhs) for q, rhs in nodes}
     named = {}
-    for y, s in wanted:
-        y, s = column(y), column(s)
+    for y_chapter, state in wanted:
+        y, s = column(y_chapter), column(state)
         jacobian = _gathered(_chain(graph, y, s, named))
         for pre, f, value in activations:
             if jacobian.has(column(pre)):
@@ -186,12 +192,15 @@ def _derive(cell):
         named[y, s] = symbol
         held = "; the other state of step t−1 held" if cell == "lstm" else ""
         rule = f"chain rule over the single nodes of step t, each node's Jacobian by SymPy's matrix calculus{held}"
-        yield Derived(f"{y.name}/{s.name}".replace("flow.", ""), symbol, jacobian, rule)
+        key = f"{y.name}/{s.name}".replace("flow.", "")
+        OF.setdefault(cell, {})[key] = (y_chapter, state)
+        yield Derived(key, symbol, jacobian, rule)
 
 
 JACOBIANS = {cell: {d.name: d for d in _derive(cell)} for cell in CELLS}
 """Each cell's one-step Jacobians, by ``output/state`` with the chapter's code names
-(``"a_next/a_prev"``); the LSTM's a-blocks are written in terms of its c-blocks."""
+(``"a_next/a_prev"``); the LSTM's a-blocks are written in terms of its c-blocks, the GRU's in
+terms of the Jacobian of the reset gate's product Γ_r ⊙ c⟨t−1⟩ (``"reset_c/c_prev"``)."""
 
 
 def evaluate_at(cell: str, values, i: int = 0) -> dict:
@@ -225,7 +234,7 @@ def rnn_bound() -> str:
 
 
 def _rational(rows, cols, seed):
-    """Distinct exact rationals in (−1, 1), reproducible."""
+    """Exact rationals ±k/13, k in 1 … 11, reproducible from ``seed``."""
     return sp.Matrix(rows, cols, lambda r, c: sp.Rational((-1) ** (r + c + seed) * ((7 * (r * cols + c) + 3 * seed) % 11 + 1), 13))
 
 
@@ -269,12 +278,16 @@ def check(cell: str, digits: int = 50) -> float:
     ch = CHAPTER[cell]
     values = _step_values(cell)
     compact = evaluate_at(cell, ch.cell_forward(dict(values)))
+    entries = sp.Matrix(SIZES[0], 1, lambda j, _: sp.Symbol(f"s{j}", real=True))
+    moved = {s: ch.cell_forward({**values, s: entries}) for s in _states(cell)}  # one state symbolic at a time
     largest = 0
     for key in JACOBIANS[cell]:
-        y, s = (getattr(ch, name) for name in key.split("/"))
-        entries = sp.Matrix(SIZES[0], 1, lambda j, _: sp.Symbol(f"s{j}", real=True))
-        moved = ch.cell_forward({**values, s: entries})[y]
-        brute = moved.jacobian(entries).xreplace(dict(zip(entries, values[s])))
+        y, s = OF[cell][key]
+        if y in moved[s]:
+            output = moved[s][y]
+        else:  # a quantity of the graph alone, Γ_r ⊙ c⟨t−1⟩: its definition on the chapter's values
+            output = evaluate(GRAPHS[cell][y], {column(q): v for q, v in moved[s].items()})
+        brute = output.jacobian(entries).xreplace(dict(zip(entries, values[s])))
         difference = max(abs(sp.N(b - c, digits)) for b, c in zip(brute, compact[key]))
         if difference > sp.Float(10) ** (10 - digits):
             raise DerivationError(f"flow.{cell}.{key}: the derived Jacobian differs from SymPy's entry by entry by {difference}")

@@ -98,7 +98,6 @@ def derived_step_jacobians(cell, problem, i=0):
             jacobians.append(np.block([[at["a_next/a_prev"], at["a_next/c_prev"]], [at["c_next/a_prev"], at["c_next/c_prev"]]]))
             states = {ch.a_prev: step[ch.a_next], ch.c_prev: step[ch.c_next]}
         else:
-            (jacobian,) = at.values()
-            jacobians.append(jacobian)
+            jacobians.append(at["c_next/c_prev" if cell == "gru" else "a_next/a_prev"])
             states = {next(iter(states)): step[ch.c_next if cell == "gru" else ch.a_next]}
     return np.stack(jacobians)

@@ -38,7 +38,7 @@ def test_every_derived_jacobian_agrees_with_sympys_entries_on_rationals(model):
     assert flow.check(model) < 1e-40
     assert set(flow.JACOBIANS[model]) == {
         "rnn": {"a_next/a_prev"},
-        "gru": {"c_next/c_prev"},
+        "gru": {"reset_c/c_prev", "c_next/c_prev"},
         "lstm": {"c_next/c_prev", "c_next/a_prev", "a_next/c_prev", "a_next/a_prev"},
     }[model]
 
@@ -59,11 +59,12 @@ def test_the_rnns_jacobian_is_a_diagonal_times_waa_and_gives_the_bound():
 
 
 def test_the_grus_jacobian_has_a_term_for_each_use_of_the_old_state():
-    rhs = flow.JACOBIANS["gru"]["c_next/c_prev"].rhs
-    assert len(rhs.args) == 3  # the direct use, the update gate's, the candidate's (reset gate inside)
-    for g in gru.GATES:
-        assert rhs.has(gru.W_a[g]), g
-    assert any(isinstance(term, sp.DiagMatrix) for term in rhs.args)  # diag(1 − Γ_u): no weight
+    results = flow.JACOBIANS["gru"]
+    rhs, reset = results["c_next/c_prev"].rhs, results["reset_c/c_prev"].rhs
+    assert len(rhs.args) == 3 and len(reset.args) == 2  # direct, update gate, candidate; inside it Γ_r ⊙ c⟨t−1⟩'s two
+    assert rhs.has(gru.W_a["ut"]) and rhs.has(gru.W_a["cct"]) and rhs.has(results["reset_c/c_prev"].lhs)
+    assert reset.has(gru.W_a["rt"])
+    assert any(isinstance(term, sp.DiagMatrix) for term in rhs.args)  # diag(1 − Γ_u): the use without a weight
 
 
 def test_the_lstms_hidden_state_blocks_are_written_through_its_memory_cell_blocks():
