@@ -15,6 +15,7 @@ import rnnlstm
 from conftest import ROOT
 from derivations import flow, gru, lstm, rnn
 from derivations.calculus import DerivationError
+from derivations.notation import display
 from rnnlstm.cells import CELLS
 from rnnlstm.problems import random_problem
 
@@ -146,3 +147,15 @@ def test_step_gradients_sum_to_the_backward_pass_and_are_each_steps_copy(model):
             moved[entry] = eps
             difference = (surrogate(t, key, parameters[key] + moved) - surrogate(t, key, parameters[key] - moved)) / (2 * eps)
             assert terms[t][entry] == pytest.approx(difference, abs=1e-8), (t, entry)
+
+
+@pytest.mark.docs  # built_site builds the book
+def test_every_derived_jacobian_is_on_the_page_with_a_label(built_site):
+    text = (built_site / "gradient-flow.html").read_text(encoding="utf-8")
+    for cell, results in flow.JACOBIANS.items():
+        for key, d in results.items():
+            label = f"equation-flow-{cell}-{key.replace('/', '-')}".replace("_", "-").lower()
+            assert f'id="{label}"' in text, f"{cell} {key} is not shown with its label"
+            tex = display(d.lhs, d.rhs, per_line=1, at_least=2).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            assert tex in text, f"{cell} {key}: the derived LaTeX is not on the page"
+    assert 'id="equation-flow-bound"' in text
