@@ -157,6 +157,10 @@ class CoursePrinter(LatexPrinter):
             out += f" - {term[2:]}" if term.startswith("- ") else f" + {term}"
         return out
 
+    def _print_DiagMatrix(self, expr):
+        """diag(v): the square matrix with the column v on its diagonal."""
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
     def _print_ElementwiseApplyFunction(self, expr):
         placeholder = sp.Dummy("s")
         body = expr.function(placeholder)

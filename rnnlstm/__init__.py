@@ -7,6 +7,7 @@ the parameters converted to and from the layouts of PyTorch and of CS231n.
 from .activations import log_softmax, sigmoid, softmax
 from .clipping import clip, clip_by_norm
 from .deep import deep_backward, deep_forward, deep_loss
+from .flow import lag_jacobians, step_gradients, step_jacobians
 from .gradcheck import gradient_check, numerical_gradient, relative_error
 from .gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward, gru_loss
 from .layouts import from_cs231n, from_pytorch, to_cs231n, to_pytorch
@@ -24,6 +25,7 @@ __all__ = [
     "from_cs231n",
     "from_pytorch",
     "gradient_check",
+    "lag_jacobians",
     "gru_backward",
     "gru_cell_backward",
     "gru_cell_forward",
@@ -46,6 +48,8 @@ __all__ = [
     "sgd",
     "sigmoid",
     "softmax",
+    "step_gradients",
+    "step_jacobians",
     "to_cs231n",
     "to_pytorch",
 ]
