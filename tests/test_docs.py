@@ -82,7 +82,7 @@ def test_verification_outputs_are_on_the_pages(built_site, page):
     assert len(verdicts) == 3 and all(a == b for a, b in verdicts), verdicts  # one line per check ...
     assert text.count("sd-dropdown") >= 3  # ... and its full table folded under it
     code = re.sub(r"<[^>]+>", "", text).replace("&quot;", '"')
-    assert ("def _backward(da: Array, cell_caches:" if page.endswith("bptt") else "def _cell_backward(da_next: Array") in code
+    assert ("da_next = da[:, :, t] + carried[0]" if page.endswith("bptt") else "def _cell_backward(da_next: Array") in code
 
 
 def test_the_verification_chapter_leaves_out_a_column_it_could_not_measure(built_site):
