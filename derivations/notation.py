@@ -71,6 +71,11 @@ def _order(symbol) -> int:
     return names.index(symbol.name) if symbol.name in _QUANTITIES else len(names)
 
 
+def in_reading_order(symbols) -> list:
+    """``symbols`` in the order the derivations defined them, which is the order they print in."""
+    return sorted(symbols, key=_order)
+
+
 def _is_gradient(symbol) -> bool:
     return symbol.name in _QUANTITIES and _QUANTITIES[symbol.name].base.startswith("d")
 
