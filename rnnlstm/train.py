@@ -96,6 +96,43 @@ def windows(codes: Array, n_symbols: int, batch: int, length: int, rng: np.rando
     return one_hot[:, :, :-1], one_hot[:, :, 1:]
 
 
+def lines_batch(lines: Sequence[str], symbols: str, start: str | None = None) -> tuple[Array, Array, Array]:
+    """Lines of different lengths as one padded batch, each read after ``start`` (x⟨1⟩ = 0 when
+    ``None``, the course's choice) and predicting its characters and a final newline.
+
+    Parameters
+    ----------
+    lines : sequence of str
+        Without newlines; every character in ``symbols``.
+    symbols : str
+        The vocabulary, holding ``"\n"``.
+    start : str or None
+        The symbol read first.
+
+    Returns
+    -------
+    x, y : ndarray, shape (n, m, T_x)
+        One-hot, n = len(symbols), m = len(lines), T_x the longest line's length + 1; zero after a
+        line's end.
+    mask : ndarray, shape (m, T_x)
+        1 at each line's own steps.
+    """
+    index = {ch: i for i, ch in enumerate(symbols)}
+    unknown = sorted({ch for line in lines for ch in line} - set(symbols) | ({"\n"} - set(symbols)))
+    if unknown or not lines:
+        raise ValueError(f"lines must be at least one, every character in symbols; not in symbols: {unknown!r}")
+    T = max(len(line) for line in lines) + 1
+    x, y, mask = np.zeros((len(symbols), len(lines), T)), np.zeros((len(symbols), len(lines), T)), np.zeros((len(lines), T))
+    for i, line in enumerate(lines):
+        read = [start, *line]  # x⟨t⟩ is the character before y⟨t⟩
+        for t, ch in enumerate(line + "\n"):
+            y[index[ch], i, t] = 1
+            if read[t] is not None:
+                x[index[read[t]], i, t] = 1
+        mask[i, : len(line) + 1] = 1
+    return x, y, mask
+
+
 def steps(
     codes: Array, settings: Settings, parameters: Parameters, state: dict[str, Any] | None, first: int, last: int
 ) -> Iterator[tuple[int, float, Parameters, dict[str, Any]]]:

@@ -117,3 +117,16 @@ def test_a_checkpoint_of_another_run_is_refused_and_left_alone(tmp_path):
     junk = run(tmp_path, NAMES, *QUICK, "--steps", "10", "--checkpoint", "junk.npz", "--resume", check=False)
     assert junk.returncode == 2 and "junk.npz is not a checkpoint of this command" in junk.stderr
     assert (tmp_path / "m.npz").read_bytes() == before
+
+
+def test_lines_become_one_padded_batch_with_its_mask():
+    x, y, mask = train.lines_batch(["ab", "c"], "abc\n")
+    read, written = np.argmax(x, axis=0), np.argmax(y, axis=0)
+    assert x.shape == y.shape == (4, 2, 3) and mask.tolist() == [[1, 1, 1], [1, 1, 0]]
+    assert x[:, :, 0].sum() == 0  # x⟨1⟩ = 0, the course's choice
+    assert read[0, 1:].tolist() == [0, 1] and written[0].tolist() == [0, 1, 3]  # a b → a b \n
+    assert read[1, 1] == 2 and written[1, :2].tolist() == [2, 3] and not y[:, 1, 2].any()  # padded: zero
+    x, _, _ = train.lines_batch(["ab"], "abc\n", start="\n")
+    assert np.argmax(x, axis=0)[0].tolist() == [3, 0, 1]  # read after a newline
+    with pytest.raises(ValueError, match=r"not in symbols: \['z'\]"):
+        train.lines_batch(["az"], "abc\n")
