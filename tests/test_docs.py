@@ -27,7 +27,7 @@ CHAPTER_PAGES = {
     "deep": ["deep"],
 }
 PAGES = ["index", "notation", "node-rules", *CHAPTER_PAGES["rnn"], *CHAPTER_PAGES["lstm"], *CHAPTER_PAGES["gru"],
-         "rnn-vs-lstm", "deep", "gradient-flow", "clipping", "fast", "verification", "errata", "api", "references"]  # fmt: skip
+         "rnn-vs-lstm", "deep", "gradient-flow", "clipping", "training", "fast", "verification", "errata", "api", "references"]  # fmt: skip
 
 
 def html(site, page):
