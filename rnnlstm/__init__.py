@@ -5,6 +5,7 @@ the parameters converted to and from the layouts of PyTorch and of CS231n.
 """
 
 from .activations import log_softmax, sigmoid, softmax
+from .bidirectional import birnn_backward, birnn_forward, birnn_loss
 from .deep import deep_backward, deep_forward, deep_loss
 from .gradcheck import gradient_check, numerical_gradient, relative_error
 from .gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward, gru_loss
@@ -13,6 +14,9 @@ from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_for
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward, rnn_loss
 
 __all__ = [
+    "birnn_backward",
+    "birnn_forward",
+    "birnn_loss",
     "deep_backward",
     "deep_forward",
     "deep_loss",
