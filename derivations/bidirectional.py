@@ -185,6 +185,51 @@ def loss(cell, x, y, a0, parameters):
     return loss_of_states(parameters, [s[a] for s in forward], [s[a] for s in backward], y)
 
 
+def loss_as_function_of(cell, key, t, x, y, a0, parameters):
+    """J as a function of what the result ``key`` differentiates, and that quantity's value:
+    ``(f, value)``. ``da_f``: a→⟨t⟩, the forward layer going on from it; ``da_b``: a←⟨t⟩, the
+    backward layer going on from it down to step 1; ``dx``: x⟨t⟩, both layers from step t on in the
+    order each runs; ``dWy_f``, ``dWy_b``, ``dby``: the output layer's blocks and bias (``t`` is
+    then any step). Steps count from 0; the loss leaves out the terms that do not depend on the
+    quantity. Exact for SymPy matrices, in floating point for numpy arrays."""
+    ch = CHAPTERS[cell]
+    forward, backward = layers(cell, x, a0, parameters)
+    a_f, a_b = [s[ch.a_next] for s in forward], [s[ch.a_next] for s in backward]
+    p_f, p_b = (chapter_parameters(cell, parameters[d], parameters["by"]) for d in ("forward", "backward"))
+
+    def run(inputs, start, p):
+        """The states of a layer run on ``inputs`` from ``start`` (a⟨·⟩ and the other carried states)."""
+        return [s[ch.a_next] for s in ch.forward(inputs, start[0], p, *start[1:])]
+
+    def from_forward_state(X):
+        after = run(x[t + 1 :], [X, *held(cell, forward[t])], p_f)
+        return loss_of_states(parameters, [X, *after], a_b[t:], y[t:])
+
+    def from_backward_state(X):
+        after = run(x[:t][::-1], [X, *held(cell, backward[t])], p_b)[::-1]
+        return loss_of_states(parameters, a_f[: t + 1], [*after, X], y[: t + 1])
+
+    def from_input(X):
+        f_start = [a0[0]] if t == 0 else [a_f[t - 1], *held(cell, forward[t - 1])]
+        b_start = [a0[1]] if t == len(x) - 1 else [a_b[t + 1], *held(cell, backward[t + 1])]
+        new_f, new_b = run([X, *x[t + 1 :]], f_start, p_f), run([X, *x[:t][::-1]], b_start, p_b)[::-1]
+        return loss_of_states(parameters, [*a_f[:t], *new_f], [*new_b, *a_b[t + 1 :]], y)
+
+    W, n = parameters["Wy"], a0[0].shape[0]
+    hstack = sp.Matrix.hstack if isinstance(W, sp.MatrixBase) else lambda *blocks: np.hstack(blocks)
+    return {
+        "da_f": (from_forward_state, a_f[t]),
+        "da_b": (from_backward_state, a_b[t]),
+        "dx": (from_input, x[t]),
+        "dWy_f": (lambda X: loss_of_states({**parameters, "Wy": hstack(X, W[:, n:])}, a_f, a_b, y), W[:, :n]),
+        "dWy_b": (lambda X: loss_of_states({**parameters, "Wy": hstack(W[:, :n], X)}, a_f, a_b, y), W[:, n:]),
+        "dby": (lambda X: loss_of_states({**parameters, "by": X}, a_f, a_b, y), parameters["by"]),
+    }[key]
+
+
+PER_STEP = ("da_f", "da_b", "dx")  # the results at every step; the others are totals over the steps
+
+
 def _backward_in_layer(cell, steps, shares):
     """One layer's backward pass through its chapter's cell equations, ``steps`` in the order the
     layer ran them: each step gets all of its state's gradient from ``shares`` (the prediction's

@@ -457,7 +457,7 @@ def _bidirectional_pairs():
     def formula(key):
         if not derived:
             derived.update({cell: _bidirectional_gradients(cell) for cell in cells})
-        return [g for cell in cells for g in derived[cell][key]]
+        return [g for cell in cells for M in derived[cell][key] for g in np.asarray(M, dtype=object).flat]
 
     def brute(key):
         return [g for cell in cells for g in _bidirectional_brute(cell, key)]
@@ -473,45 +473,9 @@ def _bidirectional_brute(cell, key):
     exact differentiation of the loss, at every step for a state's or the input's."""
     from . import bidirectional as bi
 
-    ch = bi.CHAPTERS[cell]
-    x, y, (a0_f, a0_b), P = bidirectional_problem(cell).values()
-    forward, backward = bi.layers(cell, x, (a0_f, a0_b), P)
-    a_f, a_b = [s[ch.a_next] for s in forward], [s[ch.a_next] for s in backward]
-    T, n_f = len(x), a0_f.rows
-
-    def states(steps):
-        return [s[ch.a_next] for s in steps]
-
-    def from_forward_state(t, X):
-        """J with a→⟨t⟩ = X: the forward layer goes on from it; the steps before t do not depend on it."""
-        after = states(ch.forward(x[t + 1 :], X, bi.chapter_parameters(cell, P["forward"], P["by"]), *bi.held(cell, forward[t])))
-        return bi.loss_of_states(P, [X, *after], a_b[t:], y[t:])
-
-    def from_backward_state(t, X):
-        """J with a←⟨t⟩ = X: the backward layer goes on from it to step 1; the steps after t do not depend on it."""
-        p = bi.chapter_parameters(cell, P["backward"], P["by"])
-        after = states(ch.forward(x[:t][::-1], X, p, *bi.held(cell, backward[t])))[::-1]
-        return bi.loss_of_states(P, a_f[: t + 1], [*after, X], y[: t + 1])
-
-    def from_input(t, X):
-        """J with x⟨t⟩ = X: each layer from step t on, in the order it runs."""
-        p_f, p_b = (bi.chapter_parameters(cell, P[d], P["by"]) for d in ("forward", "backward"))
-        f_start = [a0_f] if t == 0 else [a_f[t - 1], *bi.held(cell, forward[t - 1])]
-        b_start = [a0_b] if t == T - 1 else [a_b[t + 1], *bi.held(cell, backward[t + 1])]
-        new_f = states(ch.forward([X, *x[t + 1 :]], f_start[0], p_f, *f_start[1:]))
-        new_b = states(ch.forward([X, *x[:t][::-1]], b_start[0], p_b, *b_start[1:]))[::-1]
-        return bi.loss_of_states(P, [*a_f[:t], *new_f], [*new_b, *a_b[t + 1 :]], y)
-
-    W = P["Wy"]
-    output = {
-        "dWy_f": (lambda X: bi.loss_of_states({**P, "Wy": sp.Matrix.hstack(X, W[:, n_f:])}, a_f, a_b, y), W[:, :n_f]),
-        "dWy_b": (lambda X: bi.loss_of_states({**P, "Wy": sp.Matrix.hstack(W[:, :n_f], X)}, a_f, a_b, y), W[:, n_f:]),
-        "dby": (lambda X: bi.loss_of_states({**P, "by": X}, a_f, a_b, y), P["by"]),
-    }
-    if key in output:
-        return entrywise_gradient(*output[key])
-    f, at = {"da_f": (from_forward_state, a_f), "da_b": (from_backward_state, a_b), "dx": (from_input, x)}[key]
-    return [g for t in range(T) for g in entrywise_gradient(functools.partial(f, t), at[t])]
+    x, y, a0, P = bidirectional_problem(cell).values()
+    at_steps = range(len(x)) if key in bi.PER_STEP else [0]  # a total: t unused
+    return [g for t in at_steps for g in entrywise_gradient(*bi.loss_as_function_of(cell, key, t, x, y, a0, P))]
 
 
 def _bidirectional_gradients(cell):

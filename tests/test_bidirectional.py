@@ -102,23 +102,9 @@ def test_the_states_gradients_pass_the_gradient_check(model):
     x, y, a0, parameters = problem(model, (3, 2), seed=4)
     _, gradients = rnnlstm.birnn_loss(x, y, a0, parameters, model)
     steps = lambda a: [a[:, :, t] for t in range(a.shape[2])]  # noqa: E731
-    xs, ys, T = steps(x), steps(y), x.shape[2]
-    forward, backward = bi.layers(model, xs, a0, parameters)
-    ch = bi.CHAPTERS[model]
-    a_f, a_b = [s[ch.a_next] for s in forward], [s[ch.a_next] for s in backward]
-    for t in (0, T // 2, T - 1):
-        p_f = bi.chapter_parameters(model, parameters["forward"], parameters["by"])
-        p_b = bi.chapter_parameters(model, parameters["backward"], parameters["by"])
-
-        def from_forward(X, t=t, p=p_f):
-            after = [s[ch.a_next] for s in ch.forward(xs[t + 1 :], X, p, *bi.held(model, forward[t]))]
-            return bi.loss_of_states(parameters, [*a_f[:t], X, *after], a_b, ys)
-
-        def from_backward(X, t=t, p=p_b):
-            after = [s[ch.a_next] for s in ch.forward(xs[:t][::-1], X, p, *bi.held(model, backward[t]))][::-1]
-            return bi.loss_of_states(parameters, a_f, [*after, X, *a_b[t + 1 :]], ys)
-
-        for k, (f, state) in enumerate(((from_forward, a_f[t]), (from_backward, a_b[t]))):
+    for t in (0, x.shape[2] // 2, x.shape[2] - 1):
+        for k, key in enumerate(("da_f", "da_b")):
+            f, state = bi.loss_as_function_of(model, key, t, steps(x), steps(y), a0, parameters)
             X = state.copy()
             numeric = rnnlstm.numerical_gradient(lambda f=f, X=X: f(X), X)
             assert rnnlstm.relative_error(gradients["da_next"][k][:, :, t], numeric) < 1e-7
