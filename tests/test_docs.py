@@ -23,9 +23,10 @@ CHAPTER_PAGES = {
     "lstm": ["lstm-forward", "lstm-cell-backward", "lstm-bptt"],
     "gru": ["gru-forward", "gru-cell-backward", "gru-bptt"],
     "deep": ["deep"],
+    "bidirectional": ["bidirectional"],
 }
 PAGES = ["index", "notation", "node-rules", *CHAPTER_PAGES["rnn"], *CHAPTER_PAGES["lstm"], *CHAPTER_PAGES["gru"],
-         "rnn-vs-lstm", "deep", "fast", "verification", "errata", "api", "references"]  # fmt: skip
+         "rnn-vs-lstm", "deep", "bidirectional", "fast", "verification", "errata", "api", "references"]  # fmt: skip
 
 
 def html(site, page):
