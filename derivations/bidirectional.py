@@ -2,8 +2,8 @@
 one run forward in time and one backward.
 
 The mirror of :mod:`rnnlstm.bidirectional`. The forward layer is a chapter's cell reading
-x⟨1⟩ … x⟨T_x⟩, its state written a→⟨t⟩ (``\\overrightarrow{a}``); the backward layer is the same kind
-of cell, with weights of its own, reading x⟨T_x⟩ … x⟨1⟩, its state a←⟨t⟩ (``\\overleftarrow{a}``)
+x⟨1⟩ … x⟨T_x⟩, its state written a→⟨t⟩ (an arrow over the a); the backward layer is the same kind
+of cell, with weights of its own, reading x⟨T_x⟩ … x⟨1⟩, its state a←⟨t⟩
 computed from x⟨t⟩ and a←⟨t+1⟩. The prediction reads both,
 z_y⟨t⟩ = W_y [a→⟨t⟩; a←⟨t⟩] + b_y, which enters here, as the LSTM's concatenation does in its chapter,
 as the split of W_y into its column blocks W_y[:, :n_a→] and W_y[:, n_a→:].
@@ -31,7 +31,8 @@ from .evaluate import evaluate
 from .notation import m, n_x, n_y, quantity
 from .output import Softmax, cross_entropy, time_sum
 
-A_FORWARD, A_BACKWARD = r"\overrightarrow{a}", r"\overleftarrow{a}"  # the two layers' states, as printed
+ARROWS = {"right": r"\overset{\rightarrow}", "left": r"\overset{\leftarrow}"}  # over a layer's quantities
+A_FORWARD, A_BACKWARD = (rf"{ARROWS[d]}{{a}}" for d in ("right", "left"))  # the two layers' states, as printed
 n_forward = sp.Symbol(rf"n_{{{A_FORWARD}}}", integer=True, positive=True)  # the widths of the layers
 n_backward = sp.Symbol(rf"n_{{{A_BACKWARD}}}", integer=True, positive=True)
 ONES = sp.OneMatrix(1, m)
@@ -53,7 +54,7 @@ yt_pred = quantity("bidirectional.yt_pred", r"\hat{y}", n_y, m, time="t")
 # The RNN's linear maps, to show the two recursions: each layer has weights of its own, written
 # with its direction's arrow
 _WEIGHTS = {
-    arrow: {key: quantity(f"bidirectional.{key}_{arrow}", rf"\over{arrow}arrow{{{base}}}_{{{sub}}}", rows, cols)
+    arrow: {key: quantity(f"bidirectional.{key}_{arrow}", rf"{ARROWS[arrow]}{{{base}}}_{{{sub}}}", rows, cols)
             for key, base, sub, rows, cols in (("Wax", "W", "ax", n, n_x), ("Waa", "W", "aa", n, n), ("ba", "b", "a", n, 1))}
     for arrow, n in (("right", n_forward), ("left", n_backward))
 }  # fmt: skip

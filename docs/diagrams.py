@@ -380,7 +380,7 @@ def bidirectional():
     w, h = 0.7, 0.5  # a cell
     fig, ax = _page(6.9, 4.9)
     columns = [1.05 + pitch * i for i in range(3)]
-    right, left = r"\overrightarrow{a}", r"\overleftarrow{a}"
+    right, left = r"\overset{\rightarrow}{a}", r"\overset{\leftarrow}{a}"
     for s, xc in zip((-1, 0, 1), columns):
         xf, xb = xc - 0.35, xc + 0.35  # the two cells of step s
         _box(ax, xf, yf, w, h, "cell")

@@ -166,14 +166,14 @@ def test_float32_in_float32_out(model):
 
 def test_the_derivation_prints_the_two_directions_apart_from_the_share_arrow():
     da_b = derivations.get("bidirectional.bptt.da_b").latex
-    assert da_b.startswith(r"d\overleftarrow{a}^{\langle t \rangle} = d\overleftarrow{a}_{\leftarrow t-1}^{\langle t \rangle}")
-    assert r"W_y[{:}, n_{\overrightarrow{a}}{:}]^{T} dz_y^{\langle t \rangle}" in da_b
+    assert da_b.startswith(r"d\overset{\leftarrow}{a}^{\langle t \rangle} = d\overset{\leftarrow}{a}_{\leftarrow t-1}^{\langle t \rangle}")
+    assert r"W_y[{:}, n_{\overset{\rightarrow}{a}}{:}]^{T} dz_y^{\langle t \rangle}" in da_b
     da_f = derivations.get("bidirectional.bptt.da_f").latex
-    assert r"d\overrightarrow{a}_{\leftarrow t+1}^{\langle t \rangle}" in da_f
-    assert r"W_y[{:}, {:}n_{\overrightarrow{a}}]^{T}" in da_f
+    assert r"d\overset{\rightarrow}{a}_{\leftarrow t+1}^{\langle t \rangle}" in da_f
+    assert r"W_y[{:}, {:}n_{\overset{\rightarrow}{a}}]^{T}" in da_f
     dx = derivations.get("bidirectional.bptt.dx").latex
-    assert dx == (r"dx^{\langle t \rangle} = dx_{\leftarrow \overrightarrow{a}}^{\langle t \rangle}"
-                  r" + dx_{\leftarrow \overleftarrow{a}}^{\langle t \rangle}")  # fmt: skip
+    assert dx == (r"dx^{\langle t \rangle} = dx_{\leftarrow \overset{\rightarrow}{a}}^{\langle t \rangle}"
+                  r" + dx_{\leftarrow \overset{\leftarrow}{a}}^{\langle t \rangle}")  # fmt: skip
 
 
 def test_every_result_has_a_brute_force_check():

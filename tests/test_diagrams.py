@@ -73,8 +73,8 @@ LABELS = {
     ],
     "bidirectional": printed(bidirectional.a_forward, bidirectional.a_backward, bidirectional.xt,
                              bidirectional.yt_pred, bidirectional.da_forward_share, bidirectional.da_backward_share)
-    + [r"$d\overrightarrow{a}_{\leftarrow \hat{y}}^{\langle t \rangle}$",
-       r"$d\overleftarrow{a}_{\leftarrow \hat{y}}^{\langle t \rangle}$"],
+    + [r"$d\overset{\rightarrow}{a}_{\leftarrow \hat{y}}^{\langle t \rangle}$",
+       r"$d\overset{\leftarrow}{a}_{\leftarrow \hat{y}}^{\langle t \rangle}$"],
 }
 PARTS = {  # what the boxes of the cells compute with, as the derivations print it
     "rnn_cell": [latex(q) for q in (rnn.Wax, rnn.Waa, rnn.ba, rnn.Wya, rnn.by)] + [r"\mathrm{softmax}"],
