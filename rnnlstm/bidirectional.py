@@ -26,6 +26,7 @@ from .output import output_layer
 from .through_time import backward_through_time, forward_through_time
 
 DIRECTIONS = ("forward", "backward")
+ORDER = {"forward": slice(None), "backward": slice(None, None, -1)}  # the steps in the order each layer runs them
 WIDTHS = {"forward": "n_a→", "backward": "n_a←"}  # each direction's n_a, as the messages name it
 OUTPUT_SHAPES = {"Wy": "n_y n_a→+n_a←", "by": "n_y 1"}
 
@@ -69,14 +70,14 @@ def birnn_forward(
 def _forward(
     x: Array, a0: Sequence[Array], parameters: Mapping[str, Any], definition: CellDefinition
 ) -> tuple[tuple[Array, Array], tuple[LayerCaches, LayerCaches]]:
-    values = (x, *a0, *(v for d in DIRECTIONS for v in parameters[d].values()), parameters["Wy"], parameters["by"])
-    dtype = np.result_type(*values)
+    weights = [v for d in DIRECTIONS for v in parameters[d].values()]
+    dtype = np.result_type(x, *a0, *weights, parameters["Wy"], parameters["by"])
+    step = (definition.forward, definition.states)
     a, caches = [], []
     for direction, a0_layer in zip(DIRECTIONS, a0):
-        inputs = x if direction == "forward" else x[:, :, ::-1]  # the backward layer reads x⟨T_x⟩ first
-        p = parameters[direction]
-        a_layer, cell_caches = forward_through_time(inputs, a0_layer, p, definition.forward, definition.states, dtype)
-        a.append(a_layer if direction == "forward" else a_layer[:, :, ::-1])  # a←⟨1⟩ … a←⟨T_x⟩
+        inputs = x[:, :, ORDER[direction]]  # the backward layer reads x⟨T_x⟩ first
+        a_layer, cell_caches = forward_through_time(inputs, a0_layer, parameters[direction], *step, dtype)
+        a.append(a_layer[:, :, ORDER[direction]])  # back in the order of t
         caches.append((cell_caches, inputs))
     return (a[0], a[1]), (caches[0], caches[1])
 
@@ -110,13 +111,12 @@ def _backward(
 ) -> BidirectionalGradients:
     out: dict[str, Any] = {}
     dx, da0, da_next = [], [], []
+    step = (definition.backward, definition.states, definition.parameters)
     for direction, da_layer, (cell_caches, inputs) in zip(DIRECTIONS, da, caches):
-        order = slice(None) if direction == "forward" else slice(None, None, -1)  # the order the layer ran in
-        g = backward_through_time(
-            da_layer[:, :, order], cell_caches, inputs, definition.backward, definition.states, definition.parameters
-        )
+        order = ORDER[direction]  # to the order the layer ran in, and back to the order of t
+        g = backward_through_time(da_layer[:, :, order], cell_caches, inputs, *step)
         out[direction] = {"d" + k: g["d" + k] for k in definition.parameters}
-        dx.append(g["dx"][:, :, order])  # this layer's share of dx⟨t⟩, in the order of t
+        dx.append(g["dx"][:, :, order])  # this layer's share of dx⟨t⟩
         da0.append(g["da0"])
         da_next.append(g["da_next"][:, :, order])
     return {**out, "dx": dx[0] + dx[1], "da0": (da0[0], da0[1]), "da_next": (da_next[0], da_next[1])}
