@@ -24,6 +24,11 @@ import rnnlstm  # noqa: E402
 
 # The pages' kernels import derivations/ and rnnlstm/ from this checkout, whatever is installed.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+# Pages run side by side, one per core (-j auto): a kernel whose BLAS starts threads of its own on
+# top of that runs slower, not faster (the fused LSTM at T_x = 100 took 3.5 times as long on two
+# busy cores). One BLAS thread per kernel, unless the environment says otherwise.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 project = "rnnlstm"
 author = "the rnnlstm authors"

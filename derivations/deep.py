@@ -1,12 +1,17 @@
 """Stacked layers, derived with SymPy: what changes when layer l reads a^[l−1]⟨t⟩ for x⟨t⟩.
 
 The mirror of :mod:`rnnlstm.deep`. Layer l of a stack is the cell of a chapter
-(:mod:`derivations.rnn`, :mod:`derivations.lstm`) whose input is a^[l−1]⟨t⟩, with
-a^[0]⟨t⟩ = x⟨t⟩; the output layer reads the last layer, ŷ⟨t⟩ = softmax(W_y a^[L]⟨t⟩ + b_y).
-Inside a layer every gradient is the cell's. What is new is where a^[l]⟨t⟩ goes: into the
-linear maps of its own step t+1 and into those of layer l+1 at step t, so that its gradient is
-the sum of two shares, da^[l]⟨t⟩ = da^[l]_{←[l+1]}⟨t⟩ + da^[l]_{←t+1}⟨t⟩, and each cell
-hands the layer below its input's gradient, da^[l−1]_{←[l]}⟨t⟩ (the cell's dx⟨t⟩).
+(:mod:`derivations.rnn`, :mod:`derivations.lstm`, :mod:`derivations.gru`) whose input is
+a^[l−1]⟨t⟩, with a^[0]⟨t⟩ = x⟨t⟩; the output layer reads the last layer,
+ŷ⟨t⟩ = softmax(W_y a^[L]⟨t⟩ + b_y). Inside a layer every gradient is the cell's. What is new is
+where a^[l]⟨t⟩ goes: into its own step t+1 and into the linear maps of layer l+1 at step t, so
+that its gradient is the sum of two shares, da^[l]⟨t⟩ = da^[l]_{←[l+1]}⟨t⟩ + da^[l]_{←t+1}⟨t⟩,
+and each cell hands the layer below its input's gradient, da^[l−1]_{←[l]}⟨t⟩ (the cell's dx⟨t⟩).
+The share from above is differentiated here, through the input blocks of layer l+1's linear maps;
+the share from step t+1 is the cell's own result ``da_prev`` one step later, which its chapter
+derived over every use the step makes of its state (the GRU's four uses of c⟨t−1⟩ among them).
+The GRU's state is c⟨t⟩, of which a⟨t⟩ is a copy: its gradient is written dc^[l]⟨t⟩, as in its
+chapter.
 
 Each layered quantity is a chapter's quantity at a layer (:func:`at`): written with the layer's
 ``[l]``, its sizes those of the layer (n_a^[l], and n_a^[l−1] for the input's). One group of
@@ -24,10 +29,10 @@ from types import ModuleType
 import numpy as np
 import sympy as sp
 
-from . import lstm, rnn
+from . import gru, lstm, rnn
 from .calculus import Derived, vjp
 from .evaluate import evaluate
-from .notation import m, n_a, n_x, quantity, written
+from .notation import in_reading_order, m, n_a, n_x, quantity, written
 from .output import cross_entropy
 
 ONES = sp.OneMatrix(1, m)
@@ -70,14 +75,16 @@ def at(symbol, layer, time=None, superscript=True):
 
 @dataclass(frozen=True)
 class LinearMap:
-    """One pre-activation of a cell, z = W_rec a⟨t−1⟩ + W_in x⟨t⟩ + b, by the chapter's symbols
-    (the LSTM's gate weights by their column blocks); ``dz`` its gradient."""
+    """One pre-activation of a cell, z = W_rec s + W_in x⟨t⟩ + b, by the chapter's symbols (a gate
+    weight by its column blocks), where s is the state the step reads, or, where ``reset`` is a gate,
+    the state after it, Γ_r ⊙ c⟨t−1⟩ (the GRU's candidate); ``dz`` its gradient."""
 
     z: sp.MatrixSymbol
     dz: sp.MatrixSymbol
     recurrent: sp.MatrixSymbol
     input: sp.MatrixSymbol
     bias: sp.MatrixSymbol
+    reset: sp.MatrixSymbol | None = None
 
 
 @dataclass(frozen=True)
@@ -93,11 +100,25 @@ class StackedCell:
         """A layer's parameter keys: the chapter's, without the output layer."""
         return [k for k in self.chapter.PARAMETERS if k not in (self.output, "by")]
 
+    @property
+    def state(self) -> tuple[sp.MatrixSymbol, sp.MatrixSymbol]:
+        """The state step t+1 reads of step t, with its whole gradient: a⟨t⟩ and da⟨t⟩, the GRU's
+        c⟨t⟩ and dc⟨t⟩ (a⟨t⟩ = c⟨t⟩ is its copy). The first state the chapter carries."""
+        return next(iter(self.chapter.CARRIED.items()))
+
 
 CELLS = {
     "rnn": StackedCell(rnn, "Wya", (LinearMap(rnn.z, rnn.dz, rnn.Waa, rnn.Wax, rnn.ba),)),
     "lstm": StackedCell(
         lstm, "Wy", tuple(LinearMap(lstm.z[g], lstm.dz[g], lstm.W_a[g], lstm.W_x[g], lstm.b[g]) for g in lstm.GATES)
+    ),
+    "gru": StackedCell(
+        gru,
+        "Wy",
+        tuple(
+            LinearMap(gru.z[g], gru.dz[g], gru.W_a[g], gru.W_x[g], gru.b[g], gru.rt if g == "cct" else None)
+            for g in gru.GATES
+        ),
     ),
 }
 
@@ -112,9 +133,39 @@ def below(cell: StackedCell, layer: str, time: str):
 
 
 def linear_map(cell: StackedCell, lin: LinearMap, layer: str, time: str):
-    """z^[layer]⟨time⟩ = W_rec^[layer] a^[layer]⟨time−1⟩ + W_in^[layer] a^[layer−1]⟨time⟩ + b^[layer]."""
-    state = at(cell.chapter.a_next, layer, shifted(time, -1))
-    return at(lin.recurrent, layer) * state + at(lin.input, layer) * below(cell, layer, time) + at(lin.bias, layer) * ONES
+    """z^[layer]⟨time⟩ = W_rec^[layer] s + W_in^[layer] a^[layer−1]⟨time⟩ + b^[layer], where s is the
+    layer's state at time−1, a^[layer]⟨time−1⟩ (the GRU's c^[layer]⟨time−1⟩), after the reset gate
+    Γ_r^[layer]⟨time⟩ ⊙ where the map has one."""
+    s = at(cell.state[0], layer, shifted(time, -1))
+    if lin.reset is not None:
+        s = sp.HadamardProduct(at(lin.reset, layer, time), s)
+    return at(lin.recurrent, layer) * s + at(lin.input, layer) * below(cell, layer, time) + at(lin.bias, layer) * ONES
+
+
+def later(expr, layer: str, steps: int):
+    """``expr``, written by a chapter's symbols at step t, at layer ``layer`` and ``steps`` steps
+    later: each quantity of a step as its twin (:func:`at`), a parameter as the layer's. The twins
+    are made in the order the chapter defined the quantities, which is the order they print in."""
+    twins = {}
+    for s in in_reading_order(expr.atoms(sp.MatrixSymbol)):
+        time = written(s).time
+        twins[s] = at(s, layer, shifted(time, steps) if time else None)
+    return expr.xreplace(twins)
+
+
+def terms(expr) -> tuple:
+    """The terms of a sum; a lone term is one."""
+    return expr.args if isinstance(expr, sp.MatAdd) else (expr,)
+
+
+def to_state(cell: StackedCell, layer: str, gradient):
+    """``gradient``, what reaches a^[layer]⟨t⟩ from what reads it in the layer above or the output
+    layer, carried to the state step t+1 reads: the same quantity for the RNN and the LSTM; through
+    the copy a⟨t⟩ = c⟨t⟩ for the GRU (its chapter's definition of a⟨t⟩, at the layer)."""
+    state, a = cell.state[0], cell.chapter.a_next
+    if state == a:
+        return gradient
+    return vjp(later(cell.chapter.FORWARD[a.name].rhs, layer, 0), at(state, layer, "t"), gradient)
 
 
 def _forward(cell: StackedCell):
@@ -133,32 +184,36 @@ FORWARD = {name: {d.name: d for d in _forward(cell)} for name, cell in CELLS.ite
 da_below = quantity("deep.da_below", r"da_{\leftarrow [l]}", width("l-1"), m, time="t", layer="l-1")
 
 
+def _state_text(cell: StackedCell, layer: str) -> str:
+    """The layer's state as a rule writes it: a^[l]⟨t⟩, the GRU's c^[l]⟨t⟩ = a^[l]⟨t⟩."""
+    a = f"a^[{layer}]⟨t⟩"
+    return a if cell.state[0] == cell.chapter.a_next else f"c^[{layer}]⟨t⟩ = {a}"
+
+
 def _derive(name: str):
     cell = CELLS[name]
-    ch = cell.chapter
-    # Defined in this order, the share from the layer above prints before the one from step t+1
-    from_above = [at(lin.dz, "l+1", "t") for lin in cell.maps]
-    from_next = [at(lin.dz, "l", "t+1") for lin in cell.maps]
+    ch, gradient = cell.chapter, cell.state[1]
     a = at(ch.a_next, "l", "t")
+    # Defined first, the shares from the layer above print before those from step t+1
+    from_above = [vjp(linear_map(cell, lin, "l+1", "t"), a, at(lin.dz, "l+1", "t")) for lin in cell.maps]
+    from_next = terms(later(ch.CELL["da_prev"].rhs, "l", 1))
     yield Derived(
         "da_next",
-        at(ch.da_next, "l", "t"),
-        sp.MatAdd(
-            *(vjp(linear_map(cell, lin, "l+1", "t"), a, dz) for lin, dz in zip(cell.maps, from_above)),
-            *(vjp(linear_map(cell, lin, "l", "t+1"), a, dz) for lin, dz in zip(cell.maps, from_next)),
-        ),
-        "chain rule over both uses of a^[l]⟨t⟩: the input of layer l+1 at step t and the recurrence of layer l "
-        "at step t+1 (below the top layer, l < L; nothing after T_x)",
+        at(gradient, "l", "t"),
+        sp.MatAdd(*terms(to_state(cell, "l", sp.MatAdd(*from_above))), *from_next),
+        f"chain rule over both uses of {_state_text(cell, 'l')}: the input of layer l+1 at step t (vjp of its "
+        "linear maps) and layer l's own step t+1, whose share is the cell's da_prev one step later "
+        "(below the top layer, l < L; nothing after T_x)",
     )
     a_top = at(ch.a_next, "L", "t")
     zy = FORWARD[name]["zy"].rhs
     yield Derived(
         "da_top",
-        at(ch.da_next, "L", "t"),
-        sp.MatAdd(vjp(zy, a_top, ch.dzy), *(vjp(linear_map(cell, lin, "L", "t+1"), a_top, at(lin.dz, "L", "t+1"))
-                                            for lin in cell.maps)),
-        "chain rule over both uses of a^[L]⟨t⟩ in the top layer: the prediction z_y⟨t⟩ and the recurrence at step t+1",
-    )  # fmt: skip
+        at(gradient, "L", "t"),
+        sp.MatAdd(*terms(to_state(cell, "L", vjp(zy, a_top, ch.dzy))), *terms(later(ch.CELL["da_prev"].rhs, "L", 1))),
+        f"chain rule over both uses of {_state_text(cell, 'L')} in the top layer: the prediction z_y⟨t⟩ and "
+        "the layer's step t+1, whose share is the cell's da_prev one step later",
+    )
     yield Derived(
         "dxt",
         da_below,
@@ -246,12 +301,12 @@ def loss_gradients(cell: str, x, y, a0, parameters):
     for step, y_t in zip(layers[-1], y):
         step[ch.yt] = y_t
         step[ch.dzy] = evaluate(ch.OUTPUT["dzy"].rhs, step)
-    carried = list(ch.CARRIED.values())[1:]  # what c⟨t⟩ receives from step t+1: that step's dc_prev
+    gradient, *carried = ch.CARRIED.values()  # all of da⟨t⟩ (the GRU's dc⟨t⟩); the LSTM's dc_{←t+1}⟨t⟩, step t+1's dc_prev
     for layer in reversed(range(len(layers))):
         da = results["da_top" if layer == len(layers) - 1 else "da_next"].rhs
         for t in reversed(range(T)):
             step = layers[layer][t]
-            step[ch.da_next] = evaluate(da, _bound(da, layers, layer, t, ch.a_next))
+            step[gradient] = evaluate(da, _bound(da, layers, layer, t, ch.a_next))
             for d in carried:
                 share = ch.CELL[d.name.replace("_next", "_prev")].lhs
                 step[d] = layers[layer][t + 1][share] if t + 1 < T else step[ch.a_next] * 0
@@ -261,7 +316,7 @@ def loss_gradients(cell: str, x, y, a0, parameters):
     return {
         "layers": [{f"d{k}": reduce(operator.add, (s[ch.STEP[f"d{k}"]] for s in steps)) for k in c.parameters}
                    for steps in layers],
-        "da_next": [[s[ch.da_next] for s in steps] for steps in layers],
+        "da_next": [[s[gradient] for s in steps] for steps in layers],
         "dxt": [[s[da_below] for s in steps] for steps in layers],
         "dx": [evaluate(results["dx"].rhs, _bound(results["dx"].rhs, layers, 0, t, ch.a_next)) for t in range(T)],
         "da0": [steps[0][ch.CELL["da_prev"].lhs] for steps in layers],

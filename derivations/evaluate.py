@@ -63,6 +63,11 @@ def evaluate(expr, values):
                 return product
             c = sp.sympify(coeff).xreplace(dims)
             return product * (c if exact else mpmath.mpf(c.p) / c.q if mp else float(c))
+        if isinstance(node, sp.DiagMatrix):  # diag(v) of a column v
+            v = ev(node.args[0])
+            return sp.diag(*v) if exact else np.diagflat(v)
+        if isinstance(node, sp.Identity):
+            return sp.eye(size(node.rows)) if exact else np.eye(size(node.rows))
         if isinstance(node, sp.Transpose):
             return ev(node.arg).T
         if isinstance(node, sp.HadamardProduct):

@@ -71,6 +71,11 @@ def _order(symbol) -> int:
     return names.index(symbol.name) if symbol.name in _QUANTITIES else len(names)
 
 
+def in_reading_order(symbols) -> list:
+    """``symbols`` in the order the derivations defined them, which is the order they print in."""
+    return sorted(symbols, key=_order)
+
+
 def _is_gradient(symbol) -> bool:
     return symbol.name in _QUANTITIES and _QUANTITIES[symbol.name].base.startswith("d")
 
@@ -156,6 +161,10 @@ class CoursePrinter(LatexPrinter):
         for term in terms[1:]:
             out += f" - {term[2:]}" if term.startswith("- ") else f" + {term}"
         return out
+
+    def _print_DiagMatrix(self, expr):
+        """diag(v): the square matrix with the column v on its diagonal."""
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
     def _print_ElementwiseApplyFunction(self, expr):
         placeholder = sp.Dummy("s")

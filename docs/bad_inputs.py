@@ -287,7 +287,22 @@ LAYOUTS = [  # (case, model)
           ("missing b_vocab",)), "rnn"),
 ]  # fmt: skip
 
-CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM] + [(c, "gru") for c in GRU] + DEEP + BIDIRECTIONAL + LAYOUTS
+FLOW = [  # (case, model)
+    (Case("an unknown cell", "step_jacobians", lambda s: ("lstmm", s.caches), ValueError,
+          ("cell must be one of rnn, lstm, gru, got 'lstmm'",)), "rnn"),
+    (Case("the GRU's caches as the LSTM's", "step_jacobians", lambda s: ("lstm", problem("gru").caches), TypeError,
+          ("expected the caches returned by lstm_forward",)), "lstm"),
+    (Case("an example beyond m", "step_jacobians", lambda s: ("rnn", s.caches, m), ValueError,
+          ("i must be an example, 0 ≤ i < m = 6, got 6",)), "rnn"),
+    (Case("one step's Jacobian, 2-D", "lag_jacobians", lambda s: (np.eye(n_a),), ValueError,
+          ("jacobians must have shape (T_x, n, n), got (5, 5)",)), "rnn"),
+    (Case("a parameter of the output layer", "step_gradients", lambda s: ("rnn", s.a, s.caches, "Wya"), ValueError,
+          ("key must be one of Wax, Waa, ba for the rnn, got 'Wya'",)), "rnn"),
+    (Case("da with 4 steps for a sequence of 7", "step_gradients", lambda s: ("gru", s.a[:, :, :4], s.caches, "Wu"),
+          ValueError, ("da must have shape (n_a, m, T_x) = (5, 6, 7)", "got (5, 6, 4)")), "gru"),
+]  # fmt: skip
+
+CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM] + [(c, "gru") for c in GRU] + DEEP + BIDIRECTIONAL + LAYOUTS + FLOW
 
 
 def raised(case, model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 from matplotlib.transforms import Bbox
@@ -368,6 +369,61 @@ def lstm_bptt():
     _gradient(ax, (origins[0] + 0.05, ya), (0.02, ya))
     _label(ax, (origins[1] + 1.0, ya - 1.95),
            r"$dc^{\langle t \rangle} = dc_{\leftarrow t+1}^{\langle t \rangle} + da^{\langle t \rangle} \odot \Gamma_o^{\langle t \rangle} \odot (1 - \tanh^2(c^{\langle t \rangle}))$")  # fmt: skip
+    return _fit(fig, ax)
+
+
+def gru_bptt():
+    """Three steps of the GRU's backward pass: the one state c⟨t⟩ = a⟨t⟩ feeds ŷ⟨t⟩ and step t+1, so
+    dc⟨t⟩ is the sum of two shares; step t+1's is itself the sum of the shares of the four uses of
+    c⟨t⟩ inside it, one over the top through (1 − Γ_u⟨t+1⟩) alone, three through the gates. Every
+    step's dz_u⟨t⟩ adds its term to dW_u."""
+    pitch, y0, r = 2.1, 2.8, 0.15  # between steps; the state's line; a node
+    yu, yg, yy, yw = y0 + 0.78, y0 - 1.1, y0 - 1.75, y0 - 2.55  # (1 − Γ_u), the gates, ŷ, the sum of dW_u
+    fig, ax = _page(6.8, 5.6)
+    origins = [0.25 + pitch * i for i in range(3)]
+    for s, x in zip((-1, 0, 1), origins):
+        xs, xu, xp, xj, xg = x + 0.2, x + 0.72, x + 1.22, x + 1.72, x + 0.55  # ⊕ of four shares, ⊙, +, ⊕, gates
+        nxt = x + pitch + 0.2 - r if s < 1 else xj + 0.45  # the next step's ⊕ of four shares, or the edge
+        _faint_box(ax, xu, yu, 1.2, 0.42, rf"$\odot\,(1 - \Gamma_u{_at(s)})$")
+        _faint_node(ax, xp, y0, "$+$", r)
+        _sum(ax, xs, y0, r)
+        _sum(ax, xj, y0, r)
+        _faint_box(ax, xg, yg, 0.65, 0.5, "gates")
+        _faint_box(ax, xj, yy, 0.7, 0.45, rf"$\hat{{y}}{_at(s)}$")
+        # the forward pass: c⟨t−1⟩ over the top through (1 − Γ_u) and into the gates, Γ_u into (1 − Γ_u),
+        # Γ_u ⊙ c̃ up to the +; c⟨t⟩ on to step t+1 and down to ŷ⟨t⟩
+        for a, b in [((xs + 0.12, y0 + 0.09), (xs + 0.12, yu - 0.21)), ((xp - 0.12, yu - 0.21), (xp - 0.12, y0 + 0.09)),
+                     ((xs - 0.1, y0 - 0.11), (xg - 0.32, yg + 0.25)), ((xg + 0.3, yg + 0.25), (xp - 0.06, y0 - 0.14)),
+                     ((xu - 0.03, yg + 0.25), (xu - 0.03, yu - 0.21)), ((xp + r, y0 + 0.09), (xj - 0.1, y0 + 0.11)),
+                     ((xj + 0.12, y0 - 0.09), (xj + 0.12, yy + 0.225)), ((xj + 0.1, y0 + 0.11), (nxt, y0 + 0.11))]:  # fmt: skip
+            _forward(ax, a, b)
+        # what the gates get back from dc⟨t⟩: through Γ_u ⊙ c̃ and through (1 − Γ_u) ⊙ c⟨t−1⟩
+        _gradient(ax, (xp - 0.13, y0 - 0.08), (xg + 0.2, yg + 0.25), thin=True)
+        _gradient(ax, (xu - 0.15, yu - 0.21), (xu - 0.15, yg + 0.25), thin=True)
+        # the gates send c⟨t−1⟩ the shares of its three uses in them: Γ_r ⊙ c⟨t−1⟩ in z_c, and z_u, z_r
+        for angle in (-110, -90, -70):  # each to the ⊕'s rim
+            rim = (xs + r * np.cos(np.radians(angle)), y0 + r * np.sin(np.radians(angle)))
+            _gradient(ax, (xg + (angle + 90) / 200, yg + 0.25), rim, thin=True)
+        # the carried gradient: in from step t+1 and up from ŷ⟨t⟩, added; back over the top to c⟨t−1⟩
+        if s == 1:  # from beyond the edge; the others come from the next step's ⊕, below
+            _gradient(ax, (nxt, y0), (xj + r, y0))
+        _gradient(ax, (xj, yy + 0.225), (xj, y0 - r))
+        _label(ax, (xj - 0.08, yg - 0.05), rf"$da_{{\leftarrow \hat{{y}}}}{_at(s)}$", ha="right")
+        _gradient(ax, (xj - r, y0), (xp + r, y0))
+        _label(ax, (xj, y0 + 0.36), rf"$dc{_at(s)}$")
+        _gradient(ax, (xp, y0 + r), (xp, yu - 0.21))
+        _gradient(ax, (xs, yu - 0.21), (xs, y0 + r))
+        _gradient(ax, (xs - r, y0), (xj - pitch + r if s > -1 else 0.02, y0))
+        if s < 1:  # the share step t+1 sends back, the sum of four
+            _label(ax, ((xu + 0.6 + x + pitch + 0.12) / 2, yu), rf"$dc_{{\leftarrow {_when(s + 1)}}}{_at(s)}$")
+        _gradient(ax, (xg, yg - 0.25), (xg, yw))
+        _label(ax, (xg + 0.1, yw + 0.4), rf"$dz_u{_at(s)}$", ha="left")
+    # every step's copy of W_u adds its gradient to the one dW_u
+    ax.plot([origins[0] + 0.55, origins[2] + 0.55], [yw] * 2, color=BACKWARD, lw=2.2, solid_capstyle="round")
+    _label(ax, (origins[1] + 0.9, yw - 0.4),
+           r"$dW_u = \sum_t dW_u^{\langle t \rangle}, \quad dW_u^{\langle t \rangle} = dz_u^{\langle t \rangle} \left[c^{\langle t-1 \rangle}; x^{\langle t \rangle}\right]^{T}$")  # fmt: skip
+    _label(ax, (origins[1] + 0.9, yu + 0.62),
+           r"$dc^{\langle t \rangle} = da_{\leftarrow \hat{y}}^{\langle t \rangle} + dc_{\leftarrow t+1}^{\langle t \rangle}$")  # fmt: skip
     return _fit(fig, ax)
 
 

@@ -141,16 +141,17 @@ def two_steps(model, seed=0):
     """A problem, the caches of a forward over its first two steps, and upstream gradients: the
     setting of a cell check at step 2, where step 1's values (x⟨1⟩, c̃⟨1⟩) exist."""
     x, _, a0, parameters = random_problem(model, **SIZES, seed=seed)
-    forward = rnnlstm.rnn_forward if model == "rnn" else rnnlstm.lstm_forward
+    forward = {"rnn": rnnlstm.rnn_forward, "lstm": rnnlstm.lstm_forward, "gru": rnnlstm.gru_forward}[model]
     caches = forward(x[:, :, :2], a0, parameters)[-1][0]
     rng = np.random.default_rng(seed + 100)
-    upstream = [rng.normal(size=a0.shape) for _ in range(1 if model == "rnn" else 2)]
+    upstream = [rng.normal(size=a0.shape) for _ in range(2 if model == "lstm" else 1)]
     return caches, upstream
 
 
 def cell_errors(model, grads, seed=0):
     """Relative errors of a cell's ``grads`` (step 2) against central differences of the scalar
-    Σ da ⊙ a⟨t⟩ (+ Σ dc ⊙ c⟨t⟩), whose gradients are exactly the cell's."""
+    Σ da ⊙ a⟨t⟩ (+ Σ dc ⊙ c⟨t⟩ for the LSTM; the GRU's a⟨t⟩ is its c⟨t⟩), whose gradients are exactly
+    the cell's."""
     caches, upstream = two_steps(model, seed)
     cache = caches[1]
     if model == "rnn":
@@ -160,6 +161,14 @@ def cell_errors(model, grads, seed=0):
         def scalar():
             q = {**p, **{k[1:]: v for k, v in inputs.items() if k[1:] in p}}
             return float(np.sum(upstream[0] * rnnlstm.rnn_cell_forward(inputs["dxt"], inputs["da_prev"], q)[0]))
+    elif model == "gru":
+        _, c_prev, *_, xt, p = cache
+        inputs = {"dxt": xt.copy(), "da_prev": c_prev.copy()}
+        inputs.update({"d" + k: v.copy() for k, v in p.items() if k not in ("Wy", "by")})
+
+        def scalar():
+            q = {**p, **{k[1:]: v for k, v in inputs.items() if k[1:] in p}}
+            return float(np.sum(upstream[0] * rnnlstm.gru_cell_forward(inputs["dxt"], inputs["da_prev"], q)[0]))
     else:
         _, _, a_prev, c_prev, *_, xt, p = cache
         inputs = {"dxt": xt.copy(), "da_prev": a_prev.copy(), "dc_prev": c_prev.copy()}

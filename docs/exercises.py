@@ -24,10 +24,10 @@ from book import GRADIENT_CHECK_TOLERANCE, PUBLISHED_FAILS_ABOVE, glue_math, tab
 from derivations.notation import T_x
 from derivations.shapes import shape_latex
 from errata import SIZES, cell_errors as _cell_errors, replaced, two_steps
-from rnnlstm import gradient_check, lstm, rnn
+from rnnlstm import gradient_check, gru, lstm, rnn
 from rnnlstm.problems import random_problem
 
-MODULES = {"rnn": (rnn, rnnlstm.rnn_loss), "lstm": (lstm, rnnlstm.lstm_loss)}
+MODULES = {"rnn": (rnn, rnnlstm.rnn_loss), "lstm": (lstm, rnnlstm.lstm_loss), "gru": (gru, rnnlstm.gru_loss)}
 
 
 def one_line_changed(function, old, new):

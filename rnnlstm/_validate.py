@@ -111,20 +111,44 @@ def _checking_order(parameters: dict[str, object], shapes: Mapping[str, str]) ->
     return simple + sorted(compound, key=lambda k: -votes[width(k)])
 
 
-def check_distribution(name: str, y: Array) -> None:
-    """Each column of ``y`` (one example at one step) must be a distribution: ≥ 0, summing to 1."""
-    if (y < 0).any() or not np.allclose(y.sum(axis=0), 1.0, atol=1e-6):
-        raise ValueError(f"{name} must hold one-hot (or probability) columns that sum to 1 over n_y")
+def check_distribution(name: str, y: Array, mask: Array | None = None) -> None:
+    """Each column of ``y`` (one example at one step) must be a distribution: ≥ 0, summing to 1;
+    where ``mask`` (m, T_x) is 0 the column is not used, and may be anything finite (all zero)."""
+    used = slice(None) if mask is None else mask.astype(bool)
+    sums = y.sum(axis=0)[used]
+    if (y.transpose(1, 2, 0)[used] < 0).any() or not np.allclose(sums, 1.0, atol=1e-6):
+        where = "" if mask is None else " where mask is 1"
+        raise ValueError(f"{name} must hold one-hot (or probability) columns that sum to 1 over n_y{where}")
 
 
-def check_loss_inputs(x: Array, y: Array, a0: Array, parameters: Parameters, shapes: Mapping[str, str]) -> Dimensions:
-    """The checks of a full loss: parameters, x, one-hot y and a0, all consistent; the sizes."""
+def check_mask(mask: object, dims: Dimensions) -> Array | None:
+    """``None``, or an (m, T_x) array of 0 and 1 (bool, int or float): which steps of which
+    examples the loss counts."""
+    if mask is None:
+        return None
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(f"mask must be a numpy array of shape (m, T_x) holding 0 or 1, got {type(mask).__name__}")
+    if mask.dtype != bool and not np.issubdtype(mask.dtype, np.number):
+        raise TypeError(f"mask must hold 0 or 1 (bool, int or float), got dtype {mask.dtype}")
+    if mask.shape != (dims["m"], dims["T_x"]):
+        raise ValueError(f"mask must have shape (m, T_x) = ({dims['m']}, {dims['T_x']}), got {mask.shape}")
+    bad = mask[(mask != 0) & (mask != 1)]
+    if bad.size:
+        raise ValueError(f"mask must hold 0 or 1 at each example and step, got {bad.flat[0]}")
+    return mask
+
+
+def check_loss_inputs(
+    x: Array, y: Array, a0: Array, parameters: Parameters, shapes: Mapping[str, str], mask: object = None
+) -> Dimensions:
+    """The checks of a full loss: parameters, x, one-hot y (where ``mask`` is 1), a0 and the mask,
+    all consistent; the sizes."""
     dims = Dimensions()
     check_parameters(parameters, shapes, dims)
     dims.check("x", x, "n_x m T_x")
     dims.check("y", y, "n_y m T_x")
     dims.check("a0", a0, "n_a m")
-    check_distribution("y", y)
+    check_distribution("y", y, check_mask(mask, dims))
     return dims
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ._typing import Array, Cell, DeepCaches, DeepGradients, Gradients, Parameters
-from ._validate import Dimensions, cache_entry, check_distribution, check_parameters
+from ._validate import Dimensions, cache_entry, check_distribution, check_mask, check_parameters
 from .activations import softmax
 from .cells import CELLS, CellDefinition
 from .output import output_layer
@@ -122,9 +122,9 @@ def _layer_backward(
 
 
 def deep_loss(
-    x: Array, y: Array, a0: Sequence[Array], parameters: Mapping[str, Any], cell: Cell
+    x: Array, y: Array, a0: Sequence[Array], parameters: Mapping[str, Any], cell: Cell, mask: Array | None = None
 ) -> tuple[float, DeepGradients]:
-    """The cross-entropy J = −(1/m) Σ_t Σ_i Σ_k y log ŷ of the stack and all its gradients.
+    """The cross-entropy J = −(1/m) Σ_t Σ_i mask Σ_k y log ŷ of the stack and all its gradients.
 
     One layer computes exactly what :func:`rnnlstm.rnn_loss`, :func:`rnnlstm.lstm_loss` or
     :func:`rnnlstm.gru_loss` does.
@@ -138,6 +138,8 @@ def deep_loss(
     parameters : dict
         As for :func:`deep_forward`.
     cell : {"rnn", "lstm", "gru"}
+    mask : ndarray, shape (m, T_x), optional
+        As for :func:`rnnlstm.rnn_loss`: 1 where a step of an example counts, 0 where it does not.
 
     Returns
     -------
@@ -146,9 +148,9 @@ def deep_loss(
         As for :func:`deep_backward`, and the output layer's ``dWy`` (n_y, n_a^[L]) and
         ``dby`` (n_y, 1).
     """
-    definition = _check_inputs(x, y, a0, parameters, cell)
+    definition = _check_inputs(x, y, a0, parameters, cell, mask)
     a, caches = _forward(x, a0, parameters, definition)
-    J, _, dWy, dby, da_y = output_layer(a[-1], y, parameters["Wy"], parameters["by"])
+    J, _, dWy, dby, da_y = output_layer(a[-1], y, parameters["Wy"], parameters["by"], mask)
     return J, {**_backward(da_y, caches, definition), "dWy": dWy, "dby": dby}
 
 
@@ -170,7 +172,7 @@ def _at_layer(shapes: Mapping[str, str], layer: int) -> dict[str, str]:
 
 
 def _check_inputs(
-    x: object, y: object, a0: object, parameters: object, cell: object
+    x: object, y: object, a0: object, parameters: object, cell: object, mask: object = None
 ) -> CellDefinition:
     """The checks of :func:`deep_forward` (``y`` None) and :func:`deep_loss`, before any work."""
     definition = _definition(cell)
@@ -203,7 +205,7 @@ def _check_inputs(
     for layer, state in enumerate(a0, 1):
         dims.check(f"layer {layer}: a0[{layer - 1}]", state, f"n_a[{layer}] m")
     if targets is not None:
-        check_distribution("y", targets)
+        check_distribution("y", targets, check_mask(mask, dims))
     return definition
 
 

@@ -166,10 +166,12 @@ def _predictions(A_out: Array, W: Array, b: Array, m: int) -> Array:
     return _sequence(softmax((A_out @ W.T).T + b).T, m)
 
 
-def _output_layer(A_out: Array, y: Array, W: Array, b: Array, m: int) -> tuple[float, Array, Array, Array]:
+def _output_layer(
+    A_out: Array, y: Array, W: Array, b: Array, m: int, mask: Array | None
+) -> tuple[float, Array, Array, Array]:
     """The output layer on the rows of a⟨1⟩ … a⟨T_x⟩: J, dW, db and da_y, the prediction's shares
     da_{←ŷ}⟨t⟩ (rows, in the array of da_next, which the loop completes in place)."""
-    J, _, dW, db, da_y = output_layer(_sequence(A_out, m), y, W, b)
+    J, _, dW, db, da_y = output_layer(_sequence(A_out, m), y, W, b, mask)
     return J, dW, db, _rows(da_y, A_out.dtype)
 
 
@@ -236,12 +238,14 @@ def _rnn_backward(da_next: Array, caches: FusedRNNCaches) -> Gradients:
     }
 
 
-def rnn_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:
+def rnn_loss(
+    x: Array, y: Array, a0: Array, parameters: Parameters, mask: Array | None = None
+) -> tuple[float, Gradients]:
     """:func:`rnnlstm.rnn_loss`, fast: same arguments, same ``(J, gradients)``."""
-    dims = check_loss_inputs(x, y, a0, parameters, _rnn.PARAMETER_SHAPES)
+    dims = check_loss_inputs(x, y, a0, parameters, _rnn.PARAMETER_SHAPES, mask)
     m = dims["m"]
     A, caches = _rnn_forward(x, a0, parameters, _scratch)  # the caches do not leave the call
-    J, dWya, dby, da = _output_layer(A[m:], y, parameters["Wya"], parameters["by"], m)
+    J, dWya, dby, da = _output_layer(A[m:], y, parameters["Wya"], parameters["by"], m, mask)
     return J, {**_rnn_backward(da, caches), "dWya": dWya, "dby": dby}
 
 
@@ -355,11 +359,13 @@ def _lstm_backward(da_next: Array, caches: FusedLSTMCaches) -> tuple[Array, Arra
     return dX, np.ascontiguousarray(carried_a.T), dWb[:, :-1], dWb[:, -1:], da_next, dc_next
 
 
-def lstm_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:
+def lstm_loss(
+    x: Array, y: Array, a0: Array, parameters: Parameters, mask: Array | None = None
+) -> tuple[float, Gradients]:
     """:func:`rnnlstm.lstm_loss`, fast: same arguments, same ``(J, gradients)``."""
-    dims = check_loss_inputs(x, y, a0, parameters, _lstm.PARAMETER_SHAPES)
+    dims = check_loss_inputs(x, y, a0, parameters, _lstm.PARAMETER_SHAPES, mask)
     m = dims["m"]
     A, _, caches = _lstm_forward(x, a0, parameters, _scratch)  # the caches do not leave the call
-    J, dWy, dby, da = _output_layer(A[m:], y, parameters["Wy"], parameters["by"], m)
+    J, dWy, dby, da = _output_layer(A[m:], y, parameters["Wy"], parameters["by"], m, mask)
     grads = _lstm_gradients(*_lstm_backward(da, caches), m)
     return J, {**grads, "dWy": dWy, "dby": dby}

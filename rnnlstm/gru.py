@@ -192,8 +192,10 @@ def _backward(da: Array, cell_caches: list[GRUCellCache], x: Array) -> Gradients
     return backward_through_time(da, cell_caches, x, _cell_backward, STATES, CELL_PARAMETERS)
 
 
-def gru_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:
-    """The cross-entropy J = −(1/m) Σ_t Σ_i Σ_k y log ŷ of the GRU and all its gradients.
+def gru_loss(
+    x: Array, y: Array, a0: Array, parameters: Parameters, mask: Array | None = None
+) -> tuple[float, Gradients]:
+    """The cross-entropy J = −(1/m) Σ_t Σ_i mask Σ_k y log ŷ of the GRU and all its gradients.
 
     Parameters
     ----------
@@ -204,6 +206,10 @@ def gru_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[flo
     parameters : dict
         As for :func:`gru_cell_forward`.
 
+    mask : ndarray, shape (m, T_x), optional
+        1 where a step of an example counts in J, 0 where it does not (padding after a shorter
+        sequence's end): J = −(1/m) Σ_t Σ_i mask Σ_k y log ŷ, and a masked column of ``y`` may be
+        all zero. ``None`` counts every step.
     Returns
     -------
     J : float
@@ -211,7 +217,7 @@ def gru_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[flo
         ``dWu, dbu, dWr, dbr, dWc, dbc, dWy, dby`` (the parameters' shapes), ``dx`` (n_x, m, T_x),
         ``da0`` (n_a, m), and ``da_next`` (n_a, m, T_x) as for :func:`gru_backward`.
     """
-    dims = check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES)
+    dims = check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES, mask)
     a, _, caches = _forward(x, a0, parameters, dims)
-    J, _, dWy, dby, da_y = output_layer(a, y, parameters["Wy"], parameters["by"])
+    J, _, dWy, dby, da_y = output_layer(a, y, parameters["Wy"], parameters["by"], mask)
     return J, {**_backward(da_y, caches[0], x), "dWy": dWy, "dby": dby}

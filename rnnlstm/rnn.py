@@ -169,8 +169,10 @@ def _backward(da: Array, cell_caches: list[RNNCellCache], x: Array) -> Gradients
     return backward_through_time(da, cell_caches, x, _cell_backward, STATES, CELL_PARAMETERS)
 
 
-def rnn_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:
-    """The cross-entropy J = −(1/m) Σ_t Σ_i Σ_k y log ŷ and all its gradients.
+def rnn_loss(
+    x: Array, y: Array, a0: Array, parameters: Parameters, mask: Array | None = None
+) -> tuple[float, Gradients]:
+    """The cross-entropy J = −(1/m) Σ_t Σ_i mask Σ_k y log ŷ and all its gradients.
 
     Parameters
     ----------
@@ -181,6 +183,10 @@ def rnn_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[flo
     parameters : dict
         As for :func:`rnn_cell_forward`.
 
+    mask : ndarray, shape (m, T_x), optional
+        1 where a step of an example counts in J, 0 where it does not (padding after a shorter
+        sequence's end): J = −(1/m) Σ_t Σ_i mask Σ_k y log ŷ, and a masked column of ``y`` may be
+        all zero. ``None`` counts every step.
     Returns
     -------
     J : float
@@ -188,7 +194,7 @@ def rnn_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[flo
         ``dWax, dWaa, dWya, dba, dby`` (the parameters' shapes), ``dx`` (n_x, m, T_x), ``da0``
         (n_a, m), and ``da_next`` (n_a, m, T_x) as for :func:`rnn_backward`.
     """
-    dims = check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES)
+    dims = check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES, mask)
     a, _, caches = _forward(x, a0, parameters, dims)
-    J, _, dWya, dby, da_y = output_layer(a, y, parameters["Wya"], parameters["by"])
+    J, _, dWya, dby, da_y = output_layer(a, y, parameters["Wya"], parameters["by"], mask)
     return J, {**_backward(da_y, caches[0], x), "dWya": dWya, "dby": dby}

@@ -95,18 +95,19 @@ def backward_through_time(
         (n_a, m, T_x): all of every da⟨t⟩; and for each other state s, ``d{s}_next``
         (n_a, m, T_x): its share from step t+1, d{s}_{←t+1}⟨t⟩.
     """
-    p = cell_caches[0][-1]
+    p = cell_caches[0][-1]  # every cell cache ends with the parameters
     grads = {"d" + k: np.zeros_like(p[k]) for k in parameters}
     dx = np.empty_like(inputs, dtype=np.result_type(inputs, da))
     nexts = {f"d{s}_next": np.empty_like(da) for s in states}
-    shares = [np.zeros_like(da[:, :, 0]) for _ in states]  # nothing comes back from beyond the last step
+    carried = [np.zeros_like(da[:, :, 0]) for _ in states]  # from step t+1; nothing comes from beyond T_x
     for t in reversed(range(da.shape[2])):
-        shares[0] = da[:, :, t] + shares[0]  # da⟨t⟩ = the share from outside + da_{←t+1}⟨t⟩
-        for s, share in zip(states, shares):
-            nexts[f"d{s}_next"][:, :, t] = share
-        g = cell_backward(*shares, cell_caches[t])
+        da_next = da[:, :, t] + carried[0]  # da⟨t⟩ = the share from outside + da_{←t+1}⟨t⟩
+        received = (da_next, *carried[1:])  # and the other states' shares, the LSTM's dc_{←t+1}⟨t⟩
+        for s, d in zip(states, received):
+            nexts[f"d{s}_next"][:, :, t] = d
+        g = cell_backward(*received, cell_caches[t])
         dx[:, :, t] = g["dxt"]
         for k in grads:
             grads[k] += g[k]
-        shares = [g[f"d{s}_prev"] for s in states]
-    return {"dx": dx, "da0": shares[0], **grads, **nexts}
+        carried = [g[f"d{s}_prev"] for s in states]  # step t's shares of the states at t−1
+    return {"dx": dx, "da0": carried[0], **grads, **nexts}

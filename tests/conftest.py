@@ -108,9 +108,9 @@ def sphinx_build(source_root: Path, outdir: Path, cache: Path, *extra: str):
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory):
+def built_book(tmp_path_factory):
     """The book built from this checkout into a temporary folder, with a fresh execution cache,
-    in parallel: the cache must be created before the workers fork (conf.py)."""
+    in parallel (the cache must be created before the workers fork, conf.py): ``(html, cache)``."""
     try:
         import myst_nb  # noqa: F401
         import sphinx_book_theme  # noqa: F401
@@ -119,4 +119,18 @@ def built_site(tmp_path_factory):
     base = tmp_path_factory.mktemp("site")
     result = sphinx_build(ROOT, base / "html", base / "cache", "-j", "auto")
     assert result.returncode == 0, f"strict docs build failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
-    return base / "html"
+    return base / "html", base / "cache"
+
+
+@pytest.fixture(scope="session")
+def built_site(built_book):
+    """The folder of the book's HTML, built as :func:`built_book` builds it."""
+    return built_book[0]
+
+
+def seeded_cache(built_book, folder: Path) -> Path:
+    """A copy of the built book's execution cache at ``folder``: a build of an identical checkout
+    with it executes nothing, since a page's key is its code and the digest of the sources' paths
+    and contents, wherever the checkout lies."""
+    shutil.copytree(built_book[1], folder)
+    return folder

@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+import sympy as sp
 from conftest import assert_same
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -215,6 +216,28 @@ def test_the_top_layer_is_the_single_layer_network_at_layer_L(model):
     assert top == derivations.CHAPTERS[model].BPTT["da_next"].latex
 
 
+@pytest.mark.parametrize("model", DERIVED)
+def test_the_share_from_the_next_step_is_the_cells_da_prev_one_step_later(model):
+    """The terms of da^{[l]⟨t⟩} after the shares from above are the chapter's da_prev (written at
+    step t, the share step t sends back to t−1) with every quantity at layer l and one step later:
+    for the GRU, its four uses of c^{[l]⟨t⟩} at step t+1, the update's among them."""
+    results, maps = deep.RESULTS[model], len(deep.CELLS[model].maps)
+    from_next = latex(sp.MatAdd(*printed_order(results["da_next"].rhs)[maps:]))
+    cell = latex(derivations.CHAPTERS[model].CELL["da_prev"].rhs).replace(r"\langle t \rangle", r"\langle t+1 \rangle")
+    assert re.sub(r"\^\{\[l\]\}|\[l\] ?", "", from_next) == cell
+
+
+def test_the_grus_state_is_read_by_its_four_uses_and_written_dc():
+    """The stacked GRU's candidate reads the layer's own c^{[l]⟨t−1⟩} after the reset gate, and
+    the gradient of the state is dc^{[l]⟨t⟩}, as in the GRU's chapter."""
+    assert latex(deep.FORWARD["gru"]["zc"].rhs).startswith(
+        r"W_c^{[l]}[{:}, {:}n_a^{[l]}] \left(\Gamma_r^{[l]\langle t \rangle} \odot c^{[l]\langle t-1 \rangle}\right)"
+        r" + W_c^{[l]}[{:}, n_a^{[l]}{:}] a^{[l-1]\langle t \rangle}"
+    )
+    assert latex(deep.RESULTS["gru"]["da_next"].lhs) == r"dc^{[l]\langle t \rangle}"
+    assert r"dc^{[l]\langle t+1 \rangle} \odot \left(1 - \Gamma_u^{[l]\langle t+1 \rangle}\right)" in deep.RESULTS["gru"]["da_next"].latex
+
+
 def test_every_stacked_result_has_a_brute_force_check():
     assert [key for key, _, _ in bruteforce._stack_pairs()] == list(derivations.results("deep"))
 
@@ -225,4 +248,15 @@ def test_brute_force_catches_a_share_left_out(monkeypatch):
     wrong = Derived("da_next", right.lhs, printed_order(right.rhs)[1], "planted")
     monkeypatch.setitem(deep.RESULTS["rnn"], "da_next", wrong)
     (check,) = bruteforce.checks("deep", "rnn.da_next")
+    assert not check.agrees and check.difference > 1e-3
+
+
+def test_brute_force_catches_the_grus_update_left_out(monkeypatch):
+    """dc^{[l]⟨t⟩} of a GRU stack without the share through c^{[l]⟨t+1⟩} = ... + (1 − Γ_u) ⊙ c^{[l]⟨t⟩},
+    the use of the state that is no linear map: the brute force of the two-layer stack fails."""
+    right = deep.RESULTS["gru"]["da_next"]
+    kept = [term for term in printed_order(right.rhs) if r"\Gamma_u" not in latex(term)]
+    assert len(kept) == len(right.rhs.args) - 1
+    monkeypatch.setitem(deep.RESULTS["gru"], "da_next", Derived("da_next", right.lhs, sp.MatAdd(*kept), "planted"))
+    (check,) = bruteforce.checks("deep", "gru.da_next")
     assert not check.agrees and check.difference > 1e-3

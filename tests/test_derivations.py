@@ -197,6 +197,14 @@ def test_check_runs_every_chapter_in_parallel_and_agrees(capsys):
     assert all(f"ok   {key}" in out for key in derivations.results() if ".forward." not in key)
 
 
+def test_the_parallel_checks_share_out_every_result_once():
+    """Each process checks a cell's chapter, or one cell's stack: every checked result falls to one."""
+    tasks = list(cli._tasks())
+    assert ("deep", "gru.") in tasks and ("gru", "") in tasks
+    for key in (k for k in derivations.results() if ".forward." not in k):
+        assert sum(key.startswith(f"{chapter}.{prefix}") for chapter, prefix in tasks) == 1, key
+
+
 def test_show_and_list(capsys):
     assert cli.main(["--show", "rnn.bptt.dWax"]) == 0
     out = capsys.readouterr().out

@@ -17,6 +17,7 @@ from conftest import ROOT
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "docs"))
 import diagrams  # noqa: E402  (docs/diagrams.py)
@@ -71,6 +72,8 @@ LABELS = {
         r"$\odot\,\Gamma_f^{\langle t+1 \rangle}$",
         r"$\odot\,\Gamma_o^{\langle t \rangle}$",
     ],
+    "gru_bptt": printed(gru.BPTT["da_next"], gru.OUTPUT["da_y"], gru.CELL["da_prev"], gru.dz["ut"])
+    + [r"$dc_{\leftarrow t+1}^{\langle t \rangle}$", r"$\odot\,(1 - \Gamma_u^{\langle t+1 \rangle})$"],
     "bidirectional": printed(bidirectional.a_forward, bidirectional.a_backward, bidirectional.xt,
                              bidirectional.yt_pred, bidirectional.da_forward_share, bidirectional.da_backward_share)
     + [r"$d\overset{\rightarrow}{a}_{\leftarrow \hat{y}}^{\langle t \rangle}$",
@@ -85,6 +88,7 @@ SUMS = {  # the key below each BPTT figure: the sum a gradient collects
     "rnn_bptt": r"dW_{aa} = \sum_t dW_{aa}^{\langle t \rangle}",
     "lstm_bptt": r"dc^{\langle t \rangle} = dc_{\leftarrow t+1}^{\langle t \rangle} + "
     r"da^{\langle t \rangle} \odot \Gamma_o^{\langle t \rangle} \odot (1 - \tanh^2(c^{\langle t \rangle}))",
+    "gru_bptt": rf"dW_u = \sum_t dW_u^{{\langle t \rangle}}, \quad {latex(gru.CELL['dWu'].lhs)} = {latex(gru.CELL['dWu'].rhs)}",
 }
 FIGURES = list(LABELS)
 
@@ -157,6 +161,35 @@ def test_the_lstm_gates_stand_in_the_courses_order():
     assert sorted(gates, key=across.get) == gates
 
 
+def test_in_the_gru_the_previous_state_collects_the_shares_of_its_four_uses_and_the_state_two():
+    """Each red ⊕ of the GRU's figure is where a gradient's shares add: c⟨t−1⟩'s four from inside step
+    t (one through (1 − Γ_u⟨t⟩), three through the gates), c⟨t⟩'s two (from ŷ⟨t⟩ and step t+1)."""
+    fig = diagrams.gru_bptt()
+    ax = fig.axes[0]
+    red = matplotlib.colors.to_rgba(diagrams.BACKWARD)
+    sums = [p for p in ax.patches if isinstance(p, Circle) and p.get_edgecolor() == red]
+    arrows = [p.get_path() for p in ax.patches if isinstance(p, FancyArrowPatch) and p.get_edgecolor() == red]
+    paths = [a.vertices[a.codes != Path.CLOSEPOLY] for a in arrows]
+    tips = np.array([v[np.hypot(*(v - v[0]).T).argmax()] for v in paths])  # farthest from where it starts
+    arriving = [int((np.hypot(*(tips - c.center).T) < c.radius + 0.03).sum()) for c in sums]
+    plt.close(fig)
+    assert sorted(arriving) == [2, 2, 2, 4, 4, 4], arriving
+
+
+def test_the_gru_figures_factor_on_the_direct_path_is_the_derived_one():
+    """The box c⟨t−1⟩'s gradient passes on its way over the top multiplies by the factor that
+    dc_{←t}⟨t−1⟩ (and, one step later, dc⟨t⟩) has in the derivations."""
+    fig = diagrams.gru_bptt()
+    boxes = [t for t in _where(fig) if t.startswith(r"$\odot")]
+    plt.close(fig)
+    derived = {r"\langle t \rangle": latex(gru.CELL["da_prev"].rhs),
+               r"\langle t+1 \rangle": latex(gru.BPTT["da_next"].rhs)}  # fmt: skip
+    for step, printed_sum in derived.items():
+        (box,) = [b for b in boxes if step in b]
+        factor = re.fullmatch(r"\$\\odot\\,\((.*)\)\$", box).group(1)
+        assert rf"\left({factor}\right)" in printed_sum, (box, printed_sum)
+
+
 def _svg_width(fig):
     """The width, in points, of the SVG the book's pages embed (the inline backend crops tight)."""
     out = io.StringIO()
@@ -180,6 +213,7 @@ FIGURE_PAGES = {
     "gru_cell": ("gru-forward", "fig-gru-cell", "one-cell", "gru-forward-zu"),
     "rnn_bptt": ("rnn-bptt", "fig-rnn-bptt", "the-recursion-through-time", "rnn-bptt-da-next"),
     "lstm_bptt": ("lstm-bptt", "fig-lstm-bptt", "the-two-carried-gradients", "lstm-bptt-da-next"),
+    "gru_bptt": ("gru-bptt", "fig-gru-bptt", "the-carried-gradient", "gru-bptt-da-next"),
     "bidirectional": ("bidirectional", "fig-bidirectional", "where-the-gradients-come-from", "bidirectional-bptt-da-f"),
 }
 SHARES_OF_DA = (r"da_{\leftarrow \hat{y}}^{\langle t \rangle}", r"da_{\leftarrow t+1}^{\langle t \rangle}",

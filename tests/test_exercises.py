@@ -1,4 +1,4 @@
-"""The exercises at the end of the six chapter pages: each page has them, each solution's code asserts
+"""The exercises at the end of the nine chapter pages: each page has them, each solution's code asserts
 its claim, and a claim that is false fails, as it would fail the build."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ sys.path.insert(0, str(ROOT / "docs"))
 import exercises  # noqa: E402  (docs/exercises.py, what the solutions compute)
 
 DOCS = ROOT / "docs"
-CHAPTERS = ["rnn-forward", "rnn-cell-backward", "rnn-bptt", "lstm-forward", "lstm-cell-backward", "lstm-bptt"]
+CHAPTERS = ["rnn-forward", "rnn-cell-backward", "rnn-bptt", "lstm-forward", "lstm-cell-backward", "lstm-bptt",
+            "gru-forward", "gru-cell-backward", "gru-bptt"]  # fmt: skip
 CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(?P<options>(?::[^\n]*\n)*)(?P<source>.*?)^```$", re.M | re.S)
 
 
@@ -80,8 +81,13 @@ def solution(page, number, claim):
          ['failing(errors) == {"da_prev", "dWaa"}']),
         ("rnn-bptt", 3, 'derived_shape("rnn.bptt.dWaa")', ['derived_shape("rnn.bptt.dWax")']),
         ("rnn-cell-backward", 1, "dz[j, i] * a0[k, i]", ["dz[j, i] * a_next[k, i]"]),
+        ("gru-forward", 2, "np.abs(c).max() <= 1", ["np.abs(c).max() < 0.5"]),
+        ("gru-cell-backward", 2, 'failing(errors) == {"dWc"}', ['failing(errors) == {"dWc", "dxt"}']),
+        ("gru-bptt", 2, '== {"da0"}', ['== set()', '== {"da0", "dx"}']),
+        ("gru-bptt", 1, "(Wc.T @ dzc) * Gamma_r", ["(Wc.T @ dzc)"]),
     ],
-    ids=["which cell gradients fail", "a forgotten transpose", "a shape", "a derivation by hand"],
+    ids=["which cell gradients fail", "a forgotten transpose", "a shape", "a derivation by hand",
+         "a bounded state", "the wrong input", "a single step", "the four shares by hand"],  # fmt: skip
 )
 def test_a_false_claim_fails_where_the_true_one_passes(page, number, claim, false_claims):
     source = solution(page, number, claim)
