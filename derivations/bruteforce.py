@@ -41,6 +41,10 @@ SIZES = {  # m = 2 so that a missing 1/m shows; T_x = 3 so that a middle step ha
     # is enough here, where each step's gradients inside a layer are the chapters' (checked above):
     # at step 1 a^[1] receives both shares, from layer 2 and from step 2; at step 2 the first alone
     "deep": {"n_x": 1, "n_a^{[1]}": 2, "n_a^{[2]}": 3, "n_y": 2, "m": 2, "T_x": 2},
+    # the two directions of widths of their own, so that W_y's column blocks swapped do not fit; T_x = 3
+    # so that the middle step's states receive a share from a next step in both directions (t+1 for
+    # the forward layer, t−1 for the backward one)
+    "bidirectional": {"n_x": 1, "n_a→": 2, "n_a←": 3, "n_y": 2, "m": 2, "T_x": 3},
 }
 DIGITS = 50  # the difference is evaluated to this many significant digits ...
 TOLERANCE = mpmath.mpf("1e-40")  # ... and must vanish to these
@@ -209,9 +213,10 @@ def derived_gradients(chapter):
 
 
 def checks(chapter, prefix=""):
-    """The cross-checks of one chapter (``rnn``, ``lstm``, ``gru``, ``deep``) whose key starts with
+    """The cross-checks of one chapter (``rnn``, ``lstm``, ``gru``, ``deep``, ``bidirectional``) whose key starts with
     ``chapter.prefix``."""
-    return _run(_stack_pairs() if chapter == "deep" else _cell_pairs(chapter), f"{chapter}.{prefix}")
+    pairs = {"deep": _stack_pairs, "bidirectional": _bidirectional_pairs}.get(chapter, lambda: _cell_pairs(chapter))
+    return _run(pairs(), f"{chapter}.{prefix}")
 
 
 def _cell_pairs(chapter):
@@ -414,3 +419,77 @@ def _stack_gradients(cell):
         x, y, a0 = ([in_mpmath(M) for M in matrices] for matrices in (x, y, a0))
         res = deep.loss_gradients(cell, x, y, a0, P)
     return {"da_next": res["da_next"][0], "da_top": res["da_next"][1], "dxt": res["dxt"][1], "dx": res["dx"]}
+
+
+def bidirectional_problem(cell):
+    """The problem the checks of a bidirectional network differentiate: a forward and a backward
+    layer of ``cell`` of the widths of ``SIZES["bidirectional"]``, with ``x``, ``y`` (lists of T_x
+    matrices), ``a0`` (a→⟨0⟩, a←⟨T_x+1⟩) and the parameters as :mod:`rnnlstm.bidirectional` takes them."""
+    from . import bidirectional as bi
+
+    sizes = SIZES["bidirectional"]
+    n_x, n_f, n_b, n_y, m, T = sizes.values()
+    ch, parameters = bi.CHAPTERS[cell], {}
+    shapes = {k: s for k, s in ch.PARAMETERS.items() if k not in (bi.OUTPUT_KEY[cell], "by")}
+    for k, (direction, n_a) in enumerate((("forward", n_f), ("backward", n_b))):
+        at = {"n_x": n_x, "n_a": n_a}
+        seeds = enumerate(shapes.items(), 10 * k + 1)
+        parameters[direction] = {key: numbers(_size(s.rows, at), _size(s.cols, at), seed) for seed, (key, s) in seeds}
+    return {
+        "x": [numbers(n_x, m, 30 + t) for t in range(T)],
+        "y": [one_hot(n_y, m, t) for t in range(T)],
+        "a0": (numbers(n_f, m, 40), numbers(n_b, m, 41)),
+        "parameters": {**parameters, "Wy": numbers(n_y, n_f + n_b, 50), "by": numbers(n_y, 1, 51)},
+    }
+
+
+def _bidirectional_pairs():
+    """The checks of :mod:`derivations.bidirectional`, one per result, each on every cell in turn
+    (its equations are the same for every cell): the full loss of :func:`bidirectional_problem`
+    differentiated with respect to a→⟨t⟩ (``da_f``) and a←⟨t⟩ (``da_b``) at every step, each layer
+    going on from it in the order it runs, to x⟨t⟩, read by both layers (``dx``), and to the
+    output layer's weight blocks and bias."""
+    from . import bidirectional as bi
+
+    cells = list(bi.CHAPTERS)
+    derived = {}
+
+    def formula(key):
+        if not derived:
+            derived.update({cell: _bidirectional_gradients(cell) for cell in cells})
+        return [g for cell in cells for M in derived[cell][key] for g in np.asarray(M, dtype=object).flat]
+
+    def brute(key):
+        return [g for cell in cells for g in _bidirectional_brute(cell, key)]
+
+    return [
+        (f"bidirectional.bptt.{key}", functools.partial(brute, key), functools.partial(formula, key))
+        for key in bi.BPTT
+    ]
+
+
+def _bidirectional_brute(cell, key):
+    """The entries of the gradient ``key`` (a result of :data:`derivations.bidirectional.BPTT`) by
+    exact differentiation of the loss, at every step for a state's or the input's."""
+    from . import bidirectional as bi
+
+    x, y, a0, P = bidirectional_problem(cell).values()
+    at_steps = range(len(x)) if key in bi.PER_STEP else [0]  # a total: t unused
+    return [g for t in at_steps for g in entrywise_gradient(*bi.loss_as_function_of(cell, key, t, x, y, a0, P))]
+
+
+def _bidirectional_gradients(cell):
+    """:func:`derivations.bidirectional.loss_gradients` on :func:`bidirectional_problem` at
+    :data:`DIGITS` digits, by the keys of the results: each a list of matrices whose entries are
+    compared in the order of :func:`_bidirectional_brute`."""
+    from . import bidirectional as bi
+
+    x, y, a0, P = bidirectional_problem(cell).values()
+    n_f = a0[0].rows
+    with mpmath.workdps(DIGITS):
+        P = {**{d: {k: in_mpmath(v) for k, v in P[d].items()} for d in ("forward", "backward")},
+             "Wy": in_mpmath(P["Wy"]), "by": in_mpmath(P["by"])}  # fmt: skip
+        x, y, a0 = ([in_mpmath(M) for M in matrices] for matrices in (x, y, a0))
+        res = bi.loss_gradients(cell, x, y, a0, P)
+    return {"da_f": res["da_next"][0], "da_b": res["da_next"][1], "dx": res["dx"],
+            "dWy_f": [res["dWy"][:, :n_f]], "dWy_b": [res["dWy"][:, n_f:]], "dby": [res["dby"]]}  # fmt: skip

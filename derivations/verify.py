@@ -29,12 +29,13 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from rnnlstm import gru, lstm, rnn
+from rnnlstm import birnn_loss, gru, lstm, rnn
 from rnnlstm.gradcheck import numerical_gradient, relative_error
 from rnnlstm.output import output_layer
-from rnnlstm.problems import random_problem
+from rnnlstm.problems import random_bidirectional_problem, random_problem
 
 from . import CHAPTERS, bruteforce, results
+from . import bidirectional as bi
 from .output import cross_entropy
 
 MODELS = {"rnn": rnn, "lstm": lstm, "gru": gru}
@@ -276,10 +277,47 @@ def table(model, exact=None, seed=0):
     return rows
 
 
+BIDIRECTIONAL_WIDTHS = (4, 2)  # n_a→ and n_a← of the bidirectional networks' rows
+
+
+def bidirectional_table(cell, exact=None, seed=0):
+    """The rows of the bidirectional network of ``cell``, one per result of
+    :mod:`derivations.bidirectional`, on a random problem of the sizes ``SIZES`` with layers of
+    :data:`BIDIRECTIONAL_WIDTHS`: :func:`rnnlstm.birnn_loss` against the derived equations
+    (:func:`derivations.bidirectional.loss_gradients`), and the derived value against central
+    differences of the loss of the forward definitions, with the state, the input or the output
+    layer's block perturbed (:func:`derivations.bidirectional.loss_as_function_of`). ``exact`` is
+    ``{key: bool}`` of the brute-force checks, which check every cell at once; PyTorch is not
+    compared (its column ``None``)."""
+    sizes = {k: v for k, v in SIZES.items() if k != "n_a"}
+    x, y, a0, P = random_bidirectional_problem(cell, widths=BIDIRECTIONAL_WIDTHS, seed=seed, **sizes)
+    xs, ys = _steps(x), _steps(y)
+    _, grads = birnn_loss(x, y, a0, P, cell)
+    derived = bi.loss_gradients(cell, xs, ys, a0, P)
+    n = BIDIRECTIONAL_WIDTHS[0]
+
+    def as_listed(g):  # by result: a list of each step's values, or the one total
+        return {"da_f": g["da_next"][0], "da_b": g["da_next"][1], "dx": g["dx"],
+                "dWy_f": [g["dWy"][:, :n]], "dWy_b": [g["dWy"][:, n:]], "dby": [g["dby"]]}  # fmt: skip
+
+    ours = as_listed({**grads, "da_next": [_steps(a) for a in grads["da_next"]], "dx": _steps(grads["dx"])})
+    theirs = as_listed(derived)
+    rows = []
+    for key in bi.BPTT:
+        at_steps = range(len(xs)) if key in bi.PER_STEP else [0]
+        fd = [_difference(*bi.loss_as_function_of(cell, key, t, xs, ys, a0, P), 1e-6) for t in at_steps]
+        d = _flat(theirs[key])
+        name = f"bidirectional.bptt.{key}"
+        numpy = float(np.max(np.abs(_flat(ours[key]) - d)))
+        rows.append(Row(name, None if exact is None else exact[name], numpy, relative_error(d, _flat(fd)), None))
+    return rows
+
+
 def exact_checks():
     """The brute-force verdict of every result, ``{key: bool}``; the models in parallel."""
     with ProcessPoolExecutor(max_workers=len(MODELS)) as pool:
-        return {c.key: c.agrees for checks in pool.map(bruteforce.checks, MODELS) for c in checks}
+        chapters = [*MODELS, "bidirectional"]
+        return {c.key: c.agrees for checks in pool.map(bruteforce.checks, chapters) for c in checks}
 
 
 STEPS = np.logspace(0, -12, 25)  # the finite-difference steps of the sweep, four per decade
@@ -311,12 +349,14 @@ def step_sweep(model, dtype, steps=STEPS, seed=1):
 
 def format_table(rows):
     """The rows as aligned text."""
-    lines = [f"{'result':<22} {'exact':>6} {'numpy−derived':>14} {'finite diff.':>13} {'torch':>14}  ok"]
+    lines = [f"{'result':<24} {'exact':>6} {'numpy−derived':>14} {'finite diff.':>13} {'torch':>14}  ok"]
     for r in rows:
         exact = "—" if r.exact is None else ("yes" if r.exact else "NO")
         torch = "not installed" if r.torch is None else f"{r.torch:.1e}"
+        if r.key.startswith("bidirectional."):  # not compared: bidirectional_table has no PyTorch column
+            torch = "—"
         lines.append(
-            f"{r.key:<22} {exact:>6} {r.numpy:>14.1e} {r.finite_differences:>13.1e} {torch:>14}  {'ok' if r.passed else 'FAIL'}"
+            f"{r.key:<24} {exact:>6} {r.numpy:>14.1e} {r.finite_differences:>13.1e} {torch:>14}  {'ok' if r.passed else 'FAIL'}"
         )
     return "\n".join(lines)
 
@@ -329,11 +369,13 @@ def main(argv=None):
     with ThreadPoolExecutor(max_workers=1) as pool:  # the exact checks (own processes) run beside the rest
         exact = None if args.no_exact else pool.submit(exact_checks)
         tables = {model: table(model) for model in MODELS}
+        tables |= {f"bidirectional {cell}": bidirectional_table(cell) for cell in bi.CHAPTERS}
         verdicts = exact.result() if exact else None
     failed = []
     for model, rows in tables.items():
         rows = [replace(r, exact=None if verdicts is None else verdicts[r.key]) for r in rows]
-        print(f"\n{model.upper()} ({', '.join(f'{k} = {v}' for k, v in SIZES.items())}, float64)\n{format_table(rows)}")
+        sizes = SIZES if " " not in model else {**SIZES, "n_a": BIDIRECTIONAL_WIDTHS}
+        print(f"\n{model.upper()} ({', '.join(f'{k} = {v}' for k, v in sizes.items())}, float64)\n{format_table(rows)}")
         failed += [r.key for r in rows if not r.passed]
     print("\nThe gradient check against its step (relative error over every parameter):")
     for model in MODELS:

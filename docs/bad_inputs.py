@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 import rnnlstm
-from rnnlstm.problems import random_deep_problem, random_problem
+from rnnlstm.problems import random_bidirectional_problem, random_deep_problem, random_problem
 
 SIZES = {"n_x": 3, "n_a": 5, "n_y": 4, "m": 6, "T_x": 7}
 
@@ -204,6 +204,52 @@ DEEP = [  # (case, model)
 ]  # fmt: skip
 
 
+BIDIRECTIONAL_WIDTHS = (5, 2)  # n_a→ and n_a←
+
+
+@cache
+def both_ways(model):
+    """A valid bidirectional network of :data:`BIDIRECTIONAL_WIDTHS` for :func:`rnnlstm.birnn_loss`,
+    and its forward pass, as attributes (shared, like :func:`problem`)."""
+    x, y, a0, p = random_bidirectional_problem(model, n_x, BIDIRECTIONAL_WIDTHS, n_y, m, T_x, seed=13)
+    a, _, caches = rnnlstm.birnn_forward(x, a0, p, model)
+    return SimpleNamespace(x=x, y=y, a0=a0, p=p, a=a, caches=caches)
+
+
+def birnn(model, **changes):
+    """``birnn_loss``'s arguments for the bidirectional network of ``model``, some of them changed."""
+    s = both_ways(model)
+    arguments = {"x": s.x, "y": s.y, "a0": s.a0, "parameters": s.p, "cell": model, **changes}
+    return tuple(arguments.values())
+
+
+n_f, n_b = BIDIRECTIONAL_WIDTHS
+BIDIRECTIONAL = [  # (case, model)
+    (Case("a0 as one array", "birnn_loss", lambda s: birnn("rnn", a0=both_ways("rnn").a0[0]), TypeError,
+          ("a0 must be a pair (a0_forward (n_a→, m), a0_backward (n_a←, m)), got ndarray",)), "rnn"),
+    (Case("a0 with the two states swapped", "birnn_loss", lambda s: birnn("gru", a0=both_ways("gru").a0[::-1]),
+          ValueError, ("a0[0] (a0_forward) must have shape (n_a→, m) = (5, 6)", "got (2, 6)")), "gru"),
+    (Case("a backward layer that reads another input", "birnn_loss",
+          lambda s: birnn("lstm", parameters={**both_ways("lstm").p, "backward": with_(both_ways("lstm").p["backward"], Wc=np.ones((n_b, n_b + n_x + 1)))}),
+          ValueError, ('parameters["backward"]["Wc"] must have shape (n_a←, n_a← + n_x) = (2, 5)', "got (2, 6)")), "lstm"),
+    (Case("W_y that reads the forward layer alone", "birnn_loss",
+          lambda s: birnn("rnn", parameters=with_(both_ways("rnn").p, Wy=np.ones((n_y, n_f)))), ValueError,
+          ('parameters["Wy"] must have shape (n_y, n_a→ + n_a←) = (4, 7)', "got (4, 5)")), "rnn"),
+    (Case("a stack's parameters", "birnn_loss", lambda s: birnn("rnn", parameters=stack("rnn").p), ValueError,
+          ("parameters must have exactly the keys forward, backward, Wy, by", "missing forward, backward", "unknown layers")), "rnn"),
+    (Case("a layer with the output layer's weight", "birnn_loss",
+          lambda s: birnn("rnn", parameters={**both_ways("rnn").p, "forward": with_(both_ways("rnn").p["forward"], Wya=np.ones((n_y, n_f)))}),
+          ValueError, ('parameters["forward"] must have exactly the keys Wax, Waa, ba; unknown Wya',)), "rnn"),
+    (Case("da as one array", "birnn_backward", lambda s: (both_ways("rnn").a[0], both_ways("rnn").caches), TypeError,
+          ("da must be a pair (da_forward (n_a→, m, T_x), da_backward (n_a←, m, T_x)), got ndarray",)), "rnn"),
+    (Case("da with the two layers' shares swapped", "birnn_backward",
+          lambda s: (both_ways("lstm").a[::-1], both_ways("lstm").caches), ValueError,
+          ("da[0] (da_forward) must have shape (n_a→, m, T_x) = (5, 6, 7)", "got (2, 6, 7)")), "lstm"),
+    (Case("a stack's caches", "birnn_backward", lambda s: (both_ways("rnn").a, stack("rnn").caches), TypeError,
+          ("expected the caches returned by birnn_forward",)), "rnn"),
+]  # fmt: skip
+
+
 def pytorch(model):
     """The state dict and the Linear's of the problem's parameters, in PyTorch's layout."""
     return rnnlstm.to_pytorch(problem(model).p, model)
@@ -256,7 +302,7 @@ FLOW = [  # (case, model)
           ValueError, ("da must have shape (n_a, m, T_x) = (5, 6, 7)", "got (5, 6, 4)")), "gru"),
 ]  # fmt: skip
 
-CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM] + [(c, "gru") for c in GRU] + DEEP + LAYOUTS + FLOW
+CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM] + [(c, "gru") for c in GRU] + DEEP + BIDIRECTIONAL + LAYOUTS + FLOW
 
 
 def raised(case, model):

@@ -210,8 +210,10 @@ def random_gru(seed=0):
     return random_problem("gru", n_x=3, n_a=5, n_y=4, m=6, T_x=4, seed=seed)
 
 
-def verification_table(rows):
-    """The rows of :func:`derivations.verify.table` as a table; raises if any row failed."""
+def verification_table(rows, compared_with_torch=True):
+    """The rows of :func:`derivations.verify.table` as a table; raises if any row failed. Rows
+    never compared with PyTorch (``compared_with_torch`` false: those of
+    :func:`derivations.verify.bidirectional_table`) are shown without that column or a note on it."""
     failed = [r.key for r in rows if not r.passed]
     if failed:
         raise AssertionError(f"verification failed for {failed}")
@@ -231,7 +233,7 @@ def verification_table(rows):
             for r in rows
         ],
     )
-    if torch:
+    if torch or not compared_with_torch:
         return full
     return Markdown(
         full.data + "\n\nPyTorch was not installed for this build of the book, so its column is left out "

@@ -372,7 +372,6 @@ def lstm_bptt():
     return _fit(fig, ax)
 
 
-
 def gru_bptt():
     """Three steps of the GRU's backward pass: the one state c⟨t⟩ = a⟨t⟩ feeds ŷ⟨t⟩ and step t+1, so
     dc⟨t⟩ is the sum of two shares; step t+1's is itself the sum of the shares of the four uses of
@@ -425,4 +424,48 @@ def gru_bptt():
            r"$dW_u = \sum_t dW_u^{\langle t \rangle}, \quad dW_u^{\langle t \rangle} = dz_u^{\langle t \rangle} \left[c^{\langle t-1 \rangle}; x^{\langle t \rangle}\right]^{T}$")  # fmt: skip
     _label(ax, (origins[1] + 0.9, yu + 0.62),
            r"$dc^{\langle t \rangle} = da_{\leftarrow \hat{y}}^{\langle t \rangle} + dc_{\leftarrow t+1}^{\langle t \rangle}$")  # fmt: skip
+    return _fit(fig, ax)
+
+
+def bidirectional():
+    """Three steps of a bidirectional network: the forward layer's cells along the bottom, a→ carried
+    right; the backward layer's above them, a← carried left; ŷ⟨t⟩ on top reads both. Dashed, the
+    shares step t's states get back: from ŷ⟨t⟩ both, from step t+1 the forward state, from step t−1
+    the backward one."""
+    pitch, yf, yb, yy = 2.2, 1.3, 2.95, 4.3  # between steps; the forward row, the backward row, ŷ
+    w, h = 0.7, 0.5  # a cell
+    fig, ax = _page(6.9, 4.9)
+    columns = [1.05 + pitch * i for i in range(3)]
+    right, left = r"\overset{\rightarrow}{a}", r"\overset{\leftarrow}{a}"
+    for s, xc in zip((-1, 0, 1), columns):
+        xf, xb = xc - 0.35, xc + 0.35  # the two cells of step s
+        _box(ax, xf, yf, w, h, "cell")
+        _box(ax, xb, yb, w, h, "cell")
+        _box(ax, xc, yy, 0.95, 0.45, rf"$\hat{{y}}{_at(s)}$")
+        # x⟨t⟩ into both cells of its step
+        _arrow(ax, [(xf, 0.1), (xf, yf - h / 2)], rf"$x{_at(s)}$", (-0.1, -0.3), "right")
+        _arrow(ax, [(xf, 0.55), (xb, 0.55), (xb, yb - h / 2)])
+        # both states up into ŷ⟨t⟩
+        _arrow(ax, [(xf - 0.15, yf + h / 2), (xf - 0.15, yy - 0.225)])
+        _arrow(ax, [(xb - 0.1, yb + h / 2), (xb - 0.1, yy - 0.225)])
+        # the forward layer carries its state right, the backward layer its state left
+        if s < 1:
+            _arrow(ax, [(xc, yf + 0.08), (xc + pitch - w, yf + 0.08)], rf"${right}{_at(s)}$", (0.15, 0.24))
+        else:
+            _arrow(ax, [(xc, yf + 0.08), (xc + 0.5, yf + 0.08)])
+        if s > -1:
+            _arrow(ax, [(xc, yb - 0.08), (xc - pitch + w, yb - 0.08)], rf"${left}{_at(s)}$", (-0.2, -0.3))
+        else:
+            _arrow(ax, [(xc, yb - 0.08), (xc - 0.5, yb - 0.08)])
+    xc = columns[1]
+    xf, xb = xc - 0.35, xc + 0.35
+    # step t's shares: from ŷ⟨t⟩ into both states, from step t+1 into a→⟨t⟩, from step t−1 into a←⟨t⟩
+    _arrow(ax, [(xf + 0.12, yy - 0.225), (xf + 0.12, yf + h / 2)], back=True)
+    _label(ax, (xf - 0.27, (yf + yb) / 2), rf"$d{right}_{{\leftarrow \hat{{y}}}}{_at(0)}$", ha="right")
+    _arrow(ax, [(xb + 0.15, yy - 0.225), (xb + 0.15, yb + h / 2)], rf"$d{left}_{{\leftarrow \hat{{y}}}}{_at(0)}$",
+           (0.1, 0.05), "left", back=True)  # fmt: skip
+    _arrow(ax, [(xc + pitch - w, yf - 0.14), (xc, yf - 0.14)], rf"$d{right}_{{\leftarrow t+1}}{_at(0)}$",
+           (0.3, -0.32), back=True)  # fmt: skip
+    _arrow(ax, [(xc - pitch + w, yb + 0.14), (xc, yb + 0.14)], back=True)
+    _label(ax, (xc - 0.62, yb + 0.42), rf"$d{left}_{{\leftarrow t-1}}{_at(0)}$", ha="right")
     return _fit(fig, ax)

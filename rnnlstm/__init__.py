@@ -5,6 +5,7 @@ the parameters converted to and from the layouts of PyTorch and of CS231n.
 """
 
 from .activations import log_softmax, sigmoid, softmax
+from .bidirectional import birnn_backward, birnn_forward, birnn_loss
 from .clipping import clip, clip_by_norm
 from .deep import deep_backward, deep_forward, deep_loss
 from .flow import lag_jacobians, step_gradients, step_jacobians
@@ -17,6 +18,9 @@ from .training import adam, sample, sgd
 
 __all__ = [
     "adam",
+    "birnn_backward",
+    "birnn_forward",
+    "birnn_loss",
     "clip",
     "clip_by_norm",
     "deep_backward",

@@ -27,6 +27,12 @@ GRUCaches: TypeAlias = tuple[list[GRUCellCache], Array]
 DeepCaches: TypeAlias = tuple[list[tuple[list[Any], Array]], str]
 # a stack's gradients: "layers" a list of one Gradients per layer, "da0" and "da_next" lists of arrays
 DeepGradients: TypeAlias = dict[str, Any]
+# one layer's (cell caches in the order the layer ran them, the input it read)
+LayerCaches: TypeAlias = tuple[list[Any], Array]
+# a bidirectional network (rnnlstm.bidirectional): (forward layer's, backward layer's), the cell's name
+BidirectionalCaches: TypeAlias = tuple[tuple[LayerCaches, LayerCaches], str]
+# its gradients: "forward" and "backward" one Gradients each, "da0" and "da_next" pairs of arrays
+BidirectionalGradients: TypeAlias = dict[str, Any]
 
 # rnnlstm.fused's own caches, not interchangeable with the readable functions'
 FusedRNNCaches: TypeAlias = tuple[Array, Array, Array, int, int]  # AX, Wax, Waa, n_a, m

@@ -20,7 +20,7 @@ from ._validate import Dimensions, cache_entry, check_distribution, check_mask, 
 from .activations import softmax
 from .cells import CELLS, CellDefinition
 from .output import output_layer
-from .through_time import backward_through_time
+from .through_time import backward_through_time, forward_through_time
 
 OUTPUT_SHAPES = {"Wy": "n_y n_a[L]", "by": "n_y 1"}
 
@@ -69,25 +69,11 @@ def _forward(
     a, caches = [], []
     inputs = x  # a^[0]⟨t⟩ = x⟨t⟩
     for p, a0_layer in zip(layers, a0):
-        a_layer, cell_caches = _layer_forward(inputs, a0_layer, p, definition, dtype)
+        a_layer, cell_caches = forward_through_time(inputs, a0_layer, p, definition.forward, definition.states, dtype)
         a.append(a_layer)
         caches.append((cell_caches, inputs))
         inputs = a_layer
     return a, caches
-
-
-def _layer_forward(
-    inputs: Array, a0: Array, p: Parameters, definition: CellDefinition, dtype: np.dtype[Any]
-) -> tuple[Array, list[Any]]:
-    """One layer over the T_x steps: its a (n_a, m, T_x) and its cell caches."""
-    a = np.empty((*a0.shape, inputs.shape[2]), dtype)
-    states = [a0, *(np.zeros_like(a0, dtype=dtype) for _ in definition.states[1:])]  # c⟨0⟩ = 0
-    cell_caches = []
-    for t in range(inputs.shape[2]):
-        *states, cache = definition.forward(inputs[:, :, t], *states, p)
-        a[:, :, t] = states[0]
-        cell_caches.append(cache)
-    return a, cell_caches
 
 
 def deep_backward(da: Array, caches: DeepCaches) -> DeepGradients:

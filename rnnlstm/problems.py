@@ -77,3 +77,38 @@ def random_deep_problem(
         a0.append(a0_layer)
         inputs = n_a
     return x, y, a0, {"layers": layers, "Wy": p["Wya" if model == "rnn" else "Wy"], "by": p["by"]}
+
+
+def random_bidirectional_problem(
+    model: Literal["rnn", "lstm", "gru"],
+    n_x: int,
+    widths: Sequence[int],
+    n_y: int,
+    m: int,
+    T_x: int,
+    seed: int = 0,
+    dtype: DTypeLike = np.float64,
+    scale: float = 1.0,
+) -> tuple[Array, Array, tuple[Array, Array], dict[str, Any]]:
+    """A bidirectional network of ``model``, the forward layer of width ``widths[0]`` = n_a→ and
+    the backward layer of width ``widths[1]`` = n_a←, for :func:`rnnlstm.birnn_loss`: ``x`` (n_x, m,
+    T_x), one-hot ``y`` (n_y, m, T_x), ``a0`` = (a0_forward (n_a→, m), a0_backward (n_a←, m)) and
+    ``{"forward": {...}, "backward": {...}, "Wy": (n_y, n_a→ + n_a←), "by": (n_y, 1)}``.
+
+    Each layer is drawn as :func:`random_problem` draws a single layer reading x (seed ``seed`` for
+    the forward layer, ``seed + 1`` for the backward one); ``x``, ``y`` and ``by`` are the forward
+    draw's, ``Wy`` the two draws' output weights side by side.
+    """
+    from .cells import CELLS
+
+    if len(widths) != 2:
+        raise ValueError(f"widths must be (n_a_forward, n_a_backward), got {len(widths)} widths")
+    draws = [random_problem(model, n_x, n_a, n_y, m, T_x, seed + k, dtype, scale) for k, n_a in enumerate(widths)]
+    output = "Wya" if model == "rnn" else "Wy"
+    (x, y, _, forward), (_, _, _, backward) = draws
+    return x, y, (draws[0][2], draws[1][2]), {
+        "forward": {k: forward[k] for k in CELLS[model].parameters},
+        "backward": {k: backward[k] for k in CELLS[model].parameters},
+        "Wy": np.concatenate([forward[output], backward[output]], axis=1),
+        "by": forward["by"],
+    }

@@ -1,10 +1,14 @@
-"""Backpropagation through time, one loop for every cell: from the last step to the first, each
-step's cell gets all of da⟨t⟩ (the share from outside the recurrence plus the share from step
-t+1) and, for the other states it carries (the LSTM's c), their shares from step t+1; its
+"""The loops over the steps, one each way, for every cell.
+
+Forward, from the first step to the last: each step's cell reads the input at that step and the
+states that the step before left. Backpropagation through time, from the last step to the first:
+each step's cell gets all of da⟨t⟩ (the share from outside the recurrence plus the share from
+step t+1) and, for the other states it carries (the LSTM's c), their shares from step t+1; its
 parameters' gradients are summed over the steps.
 
-:mod:`.rnn`, :mod:`.lstm`, :mod:`.gru` and every layer of a stack (:mod:`.deep`) run it with
-their own cell's backward step.
+:mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, every layer of a stack (:mod:`.deep`) and both layers of a
+bidirectional network (:mod:`.bidirectional`) run the backward loop with their own cell's backward
+step; the stacks and the bidirectional layers run the forward loop too.
 """
 
 from __future__ import annotations
@@ -14,7 +18,48 @@ from typing import Any
 
 import numpy as np
 
-from ._typing import Array, Gradients
+from ._typing import Array, Gradients, Parameters
+
+
+def forward_through_time(
+    inputs: Array,
+    a0: Array,
+    parameters: Parameters,
+    cell_forward: Callable[..., tuple[Any, ...]],
+    states: Sequence[str],
+    dtype: np.dtype[Any],
+) -> tuple[Array, list[Any]]:
+    """Run ``cell_forward`` from step 1 to step T_x, every state but a starting at 0 (c⟨0⟩ = 0).
+
+    Parameters
+    ----------
+    inputs : ndarray, shape (n_x, m, T_x)
+        What the cells read at each step (x, the layer below's a, or x reversed in time).
+    a0 : ndarray, shape (n_a, m)
+    parameters : dict
+        The cell's parameters, without an output layer.
+    cell_forward : callable
+        ``cell_forward(xt, *states⟨t−1⟩, parameters) -> (*states⟨t⟩, cache)``.
+    states : sequence of str
+        The states carried from step to step, ``"a"`` first.
+    dtype : numpy dtype
+        Of the hidden states returned.
+
+    Returns
+    -------
+    a : ndarray, shape (n_a, m, T_x)
+        a⟨1⟩ … a⟨T_x⟩.
+    cell_caches : list of T_x cell caches
+        For :func:`backward_through_time`.
+    """
+    a = np.empty((*a0.shape, inputs.shape[2]), dtype)
+    carried = [a0, *(np.zeros_like(a0, dtype=dtype) for _ in states[1:])]
+    cell_caches = []
+    for t in range(inputs.shape[2]):
+        *carried, cache = cell_forward(inputs[:, :, t], *carried, parameters)
+        a[:, :, t] = carried[0]
+        cell_caches.append(cache)
+    return a, cell_caches
 
 
 def backward_through_time(
@@ -40,7 +85,7 @@ def backward_through_time(
         ``dxt``, ``d`` + each parameter and ``d`` + each state + ``_prev``.
     states : sequence of str
         The states carried from step to step, ``"a"`` first.
-    parameters : sequence of str
+    parameters : iterable of str
         The keys of the parameters whose gradients are summed.
 
     Returns

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import ROOT, assert_same
-from rnnlstm import deep, gru, lstm, rnn
+from rnnlstm import bidirectional, deep, gru, lstm, rnn
 
 sys.path.insert(0, str(ROOT / "docs"))
 import bad_inputs  # noqa: E402  (docs/bad_inputs.py, the catalogue the API page shows)
@@ -17,6 +17,7 @@ import bad_inputs  # noqa: E402  (docs/bad_inputs.py, the catalogue the API page
 IDS = [f"{model}: {case.what}" for case, model in bad_inputs.CASES]
 PROBLEMS = [bad_inputs.problem(model) for model in ("rnn", "lstm", "gru")]  # computed (and cached) before work is switched off
 STACKS = [bad_inputs.stack(model) for model in ("rnn", "lstm")]
+BOTH_WAYS = [bad_inputs.both_ways(model) for model in ("rnn", "lstm", "gru")]
 WORK = ["_forward", "_cell_forward", "_backward", "_cell_backward", "output_layer"]
 DEEP_WORK = ["_forward", "_backward", "output_layer", "softmax"]  # a stack's cells run inside these
 
@@ -31,8 +32,9 @@ def no_work(monkeypatch):
     for module in (rnn, lstm, gru):
         for name in WORK:
             monkeypatch.setattr(module, name, started)
-    for name in DEEP_WORK:
-        monkeypatch.setattr(deep, name, started)
+    for module in (deep, bidirectional):
+        for name in DEEP_WORK:
+            monkeypatch.setattr(module, name, started)
 
 
 @pytest.mark.parametrize(("case", "model"), bad_inputs.CASES, ids=IDS)

@@ -1,6 +1,6 @@
 """The book's figures (one cell of the RNN, the LSTM and the GRU, the unrolled RNN, backpropagation through
-time): labelled in the book's notation, every label clear of the others and of the drawing, legible on
-a phone, and on their pages with a caption."""
+time, the bidirectional network): labelled in the book's notation, every label clear of the others and of
+the drawing, legible on a phone, and on their pages with a caption."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from matplotlib.path import Path  # noqa: E402
 sys.path.insert(0, str(ROOT / "docs"))
 import diagrams  # noqa: E402  (docs/diagrams.py)
 
-from derivations import gru, lstm, rnn  # noqa: E402
+from derivations import bidirectional, gru, lstm, rnn  # noqa: E402
 from derivations.notation import latex  # noqa: E402
 
 PHONE = 340  # px: about how wide the book shows a figure on a 390 px wide phone (test_browser checks it)
@@ -74,6 +74,10 @@ LABELS = {
     ],
     "gru_bptt": printed(gru.BPTT["da_next"], gru.OUTPUT["da_y"], gru.CELL["da_prev"], gru.dz["ut"])
     + [r"$dc_{\leftarrow t+1}^{\langle t \rangle}$", r"$\odot\,(1 - \Gamma_u^{\langle t+1 \rangle})$"],
+    "bidirectional": printed(bidirectional.a_forward, bidirectional.a_backward, bidirectional.xt,
+                             bidirectional.yt_pred, bidirectional.da_forward_share, bidirectional.da_backward_share)
+    + [r"$d\overset{\rightarrow}{a}_{\leftarrow \hat{y}}^{\langle t \rangle}$",
+       r"$d\overset{\leftarrow}{a}_{\leftarrow \hat{y}}^{\langle t \rangle}$"],
 }
 PARTS = {  # what the boxes of the cells compute with, as the derivations print it
     "rnn_cell": [latex(q) for q in (rnn.Wax, rnn.Waa, rnn.ba, rnn.Wya, rnn.by)] + [r"\mathrm{softmax}"],
@@ -210,6 +214,7 @@ FIGURE_PAGES = {
     "rnn_bptt": ("rnn-bptt", "fig-rnn-bptt", "the-recursion-through-time", "rnn-bptt-da-next"),
     "lstm_bptt": ("lstm-bptt", "fig-lstm-bptt", "the-two-carried-gradients", "lstm-bptt-da-next"),
     "gru_bptt": ("gru-bptt", "fig-gru-bptt", "the-carried-gradient", "gru-bptt-da-next"),
+    "bidirectional": ("bidirectional", "fig-bidirectional", "where-the-gradients-come-from", "bidirectional-bptt-da-f"),
 }
 SHARES_OF_DA = (r"da_{\leftarrow \hat{y}}^{\langle t \rangle}", r"da_{\leftarrow t+1}^{\langle t \rangle}",
                 r"dc_{\leftarrow t+1}^{\langle t \rangle}")

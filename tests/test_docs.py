@@ -25,9 +25,11 @@ CHAPTER_PAGES = {
     "lstm": ["lstm-forward", "lstm-cell-backward", "lstm-bptt"],
     "gru": ["gru-forward", "gru-cell-backward", "gru-bptt"],
     "deep": ["deep"],
+    "bidirectional": ["bidirectional"],
 }
 PAGES = ["index", "notation", "node-rules", *CHAPTER_PAGES["rnn"], *CHAPTER_PAGES["lstm"], *CHAPTER_PAGES["gru"],
-         "rnn-vs-lstm", "deep", "gradient-flow", "clipping", "training", "fast", "verification", "errata", "api", "references"]  # fmt: skip
+         "rnn-vs-lstm", "deep", "bidirectional", "gradient-flow", "clipping", "training", "fast", "verification",
+         "errata", "api", "references"]  # fmt: skip
 
 
 def html(site, page):
