@@ -15,6 +15,7 @@ from .layouts import from_cs231n, from_pytorch, to_cs231n, to_pytorch
 from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward, lstm_loss
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward, rnn_loss
 from .training import adam, sample, sgd
+from .truncation import truncated_loss
 
 __all__ = [
     "adam",
@@ -29,12 +30,12 @@ __all__ = [
     "from_cs231n",
     "from_pytorch",
     "gradient_check",
-    "lag_jacobians",
     "gru_backward",
     "gru_cell_backward",
     "gru_cell_forward",
     "gru_forward",
     "gru_loss",
+    "lag_jacobians",
     "log_softmax",
     "lstm_backward",
     "lstm_cell_backward",
@@ -56,5 +57,6 @@ __all__ = [
     "step_jacobians",
     "to_cs231n",
     "to_pytorch",
+    "truncated_loss",
 ]
 __version__ = "0.1.0"

@@ -76,7 +76,7 @@ def _forward(
     a, caches = [], []
     for direction, a0_layer in zip(DIRECTIONS, a0):
         inputs = x[:, :, ORDER[direction]]  # the backward layer reads x⟨T_x⟩ first
-        a_layer, cell_caches = forward_through_time(inputs, a0_layer, parameters[direction], *step, dtype)
+        a_layer, cell_caches, _ = forward_through_time(inputs, a0_layer, parameters[direction], *step, dtype)
         a.append(a_layer[:, :, ORDER[direction]])  # back in the order of t
         caches.append((cell_caches, inputs))
     return (a[0], a[1]), (caches[0], caches[1])

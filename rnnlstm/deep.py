@@ -69,7 +69,7 @@ def _forward(
     a, caches = [], []
     inputs = x  # a^[0]⟨t⟩ = x⟨t⟩
     for p, a0_layer in zip(layers, a0):
-        a_layer, cell_caches = forward_through_time(inputs, a0_layer, p, definition.forward, definition.states, dtype)
+        a_layer, cell_caches, _ = forward_through_time(inputs, a0_layer, p, definition.forward, definition.states, dtype)
         a.append(a_layer)
         caches.append((cell_caches, inputs))
         inputs = a_layer

@@ -28,8 +28,10 @@ def forward_through_time(
     cell_forward: Callable[..., tuple[Any, ...]],
     states: Sequence[str],
     dtype: np.dtype[Any],
-) -> tuple[Array, list[Any]]:
-    """Run ``cell_forward`` from step 1 to step T_x, every state but a starting at 0 (c⟨0⟩ = 0).
+    start: Sequence[Array] | None = None,
+) -> tuple[Array, list[Any], list[Array]]:
+    """Run ``cell_forward`` from step 1 to step T_x, every state but a starting at 0 (c⟨0⟩ = 0)
+    unless ``start`` gives them all.
 
     Parameters
     ----------
@@ -44,6 +46,9 @@ def forward_through_time(
         The states carried from step to step, ``"a"`` first.
     dtype : numpy dtype
         Of the hidden states returned.
+    start : sequence of ndarrays, shape (n_a, m), optional
+        Every state at step 0, in the order of ``states`` (a chunk of a longer sequence starts
+        where the one before ended); ``a0`` is then ``start[0]``.
 
     Returns
     -------
@@ -51,15 +56,17 @@ def forward_through_time(
         a⟨1⟩ … a⟨T_x⟩.
     cell_caches : list of T_x cell caches
         For :func:`backward_through_time`.
+    carried : list of ndarrays, shape (n_a, m)
+        Every state after step T_x, in the order of ``states``.
     """
     a = np.empty((*a0.shape, inputs.shape[2]), dtype)
-    carried = [a0, *(np.zeros_like(a0, dtype=dtype) for _ in states[1:])]
+    carried = list(start) if start is not None else [a0, *(np.zeros_like(a0, dtype=dtype) for _ in states[1:])]
     cell_caches = []
     for t in range(inputs.shape[2]):
         *carried, cache = cell_forward(inputs[:, :, t], *carried, parameters)
         a[:, :, t] = carried[0]
         cell_caches.append(cache)
-    return a, cell_caches
+    return a, cell_caches, carried
 
 
 def backward_through_time(
