@@ -11,10 +11,10 @@ for every cell (``RESULTS``: ``forward`` and ``bptt``). A result is reachable by
 
 from __future__ import annotations
 
-from . import bidirectional, deep, gru, lstm, rnn
+from . import bidirectional, deep, gru, lstm, rnn, torch_gru
 from .calculus import Derived
 
-CHAPTERS = {"rnn": rnn, "lstm": lstm, "gru": gru, "deep": deep, "bidirectional": bidirectional}
+CHAPTERS = {"rnn": rnn, "lstm": lstm, "gru": gru, "torch_gru": torch_gru, "deep": deep, "bidirectional": bidirectional}
 GROUPS = ("forward", "cell", "output", "bptt")  # of a cell's chapter
 
 

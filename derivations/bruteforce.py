@@ -37,6 +37,7 @@ SIZES = {  # m = 2 so that a missing 1/m shows; T_x = 3 so that a middle step ha
     "rnn": {"n_x": 2, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
     "lstm": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
     "gru": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
+    "torch_gru": {"n_x": 1, "n_a": 2, "n_y": 2, "m": 2, "T_x": 3},
     # two layers, each of a width of its own: a weight between them transposed does not fit. T_x = 2
     # is enough here, where each step's gradients inside a layer are the chapters' (checked above):
     # at step 1 a^[1] receives both shares, from layer 2 and from step 2; at step 2 the first alone

@@ -82,6 +82,11 @@ def evaluate(expr, values):
             if mp:
                 return np.vectorize(_lambdified(node.function, "mpmath"), otypes=[object])(inner)
             return _lambdified(node.function, "numpy")(inner) * np.ones_like(inner)
+        if isinstance(node, sp.BlockMatrix):  # blocks side by side and one above the other
+            rows = [[ev(block) for block in row] for row in node.blocks.tolist()]
+            if exact:
+                return sp.Matrix.vstack(*(sp.Matrix.hstack(*row) for row in rows))
+            return np.block(rows)
         if hasattr(node, "columnwise"):  # output.Softmax
             return node.columnwise(ev(node.args[0]), exact)
         raise TypeError(f"no evaluation rule for {type(node).__name__}: {node}")

@@ -23,6 +23,9 @@ its upstream gradient (:func:`_update_vjp`).
 from __future__ import annotations
 
 import operator
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import reduce
 
 import numpy as np
@@ -86,11 +89,30 @@ def _update(u, candidate, previous):
     return sp.MatAdd(sp.HadamardProduct(u, candidate), sp.HadamardProduct(_one_minus(u), previous), evaluate=False)
 
 
-def _z(g, state, x, reset):
-    """z_g with its weight split: W_g[:, :n_a] s + W_g[:, n_a:] x + b_g, where s is the state,
-    or for the candidate the state after the reset gate, Γ_r ⊙ c."""
-    s = sp.HadamardProduct(reset, state) if g == "cct" else state
-    return W_a[g] * s + W_x[g] * x + b[g] * ONES
+@dataclass(frozen=True)
+class Candidate:
+    """How a GRU computes its candidate's pre-activation z_c⟨t⟩ from its state, x⟨t⟩ and Γ_r: all
+    that tells the course's GRU from the frameworks' (:mod:`derivations.torch_gru`)."""
+
+    z: Callable[[sp.MatrixExpr, sp.MatrixExpr, sp.MatrixExpr], sp.MatrixExpr]
+    """``z(state, x, reset)``, the weight split into its column blocks."""
+    uses: str
+    """How z_c uses c⟨t−1⟩, in the rules."""
+
+
+COURSE = Candidate(
+    lambda state, x, reset: W_a["cct"] * sp.HadamardProduct(reset, state) + W_x["cct"] * x + b["cct"] * ONES,
+    "in Γ_r ⊙ c⟨t−1⟩ of z_c",
+)
+
+
+def gate_z(g, state, x, reset, candidate=COURSE):
+    """z_g with its weight split: W_g[:, :n_a] s + W_g[:, n_a:] x + b_g, where s is the state;
+    the candidate's as ``candidate`` computes it (the course's: the state after the reset gate,
+    Γ_r ⊙ c)."""
+    if g == "cct":
+        return candidate.z(state, x, reset)
+    return W_a[g] * state + W_x[g] * x + b[g] * ONES
 
 
 FORWARD = {
@@ -175,7 +197,10 @@ def _gathered(gradient, upstream):
     raise DerivationError(f"no rule gathers {gradient} over {upstream}")
 
 
-def _cell():
+def cell_results(candidate, reset_gradient, candidate_gradients):
+    """The results of one cell, in the book's order, for a GRU whose candidate is ``candidate``:
+    ``reset_gradient`` (dΓ_r) and ``candidate_gradients`` (those of the candidate's parameters)
+    are where the variants differ beyond z_c itself."""
     yield Derived(
         "sigma_prime",
         sigma_prime,
@@ -203,16 +228,11 @@ def _cell():
         )
 
     yield dz_of("cct")
-    yield Derived(
-        DGATE["rt"],
-        dgate["rt"],
-        vjp(_z("cct", c_prev, xt, rt), rt, dz["cct"]),
-        "vjp of z_c⟨t⟩ = W_c[:, :n_a] (Γ_r ⊙ c⟨t−1⟩) + W_c[:, n_a:] x⟨t⟩ + b_c w.r.t. Γ_r: the reset gate "
-        "acts on c⟨t−1⟩ inside the candidate's input",
-    )
+    yield reset_gradient
     yield dz_of("ut")
     yield dz_of("rt")
-    for g, inputs in (("cct", "[Γ_r ⊙ c⟨t−1⟩; x⟨t⟩]"), ("ut", "[c⟨t−1⟩; x⟨t⟩]"), ("rt", "[c⟨t−1⟩; x⟨t⟩]")):
+    yield from candidate_gradients
+    for g, inputs in (("ut", "[c⟨t−1⟩; x⟨t⟩]"), ("rt", "[c⟨t−1⟩; x⟨t⟩]")):
         yield from linear_vjps(
             FORWARD[z[g].name].rhs,
             dz[g],
@@ -224,21 +244,39 @@ def _cell():
         quantity("dc_prev", r"dc_{\leftarrow t}", n_a, m, time="t-1"),
         sp.MatAdd(
             _update_vjp(ut, cct, c_prev, c_prev, dc),
-            *(vjp(_z(g, c_prev, xt, rt), c_prev, dz[g]) for g in GATES),
+            *(vjp(gate_z(g, c_prev, xt, rt, candidate), c_prev, dz[g]) for g in GATES),
         ),
-        "c⟨t−1⟩ is used four times: in (1 − Γ_u) ⊙ c⟨t−1⟩ of c⟨t⟩, in Γ_r ⊙ c⟨t−1⟩ of z_c, in z_u and in z_r; "
+        f"c⟨t−1⟩ is used four times: in (1 − Γ_u) ⊙ c⟨t−1⟩ of c⟨t⟩, {candidate.uses}, in z_u and in z_r; "
         "the sum of the four vjps, each gate's W split into the columns that multiply c⟨t−1⟩ and x⟨t⟩: "
         "step t's share of dc⟨t−1⟩ (the code's da_prev)",
     )
     yield Derived(
         "dxt",
         quantity("dxt", "dx", n_x, m, time="t"),
-        sp.MatAdd(*(vjp(_z(g, c_prev, xt, rt), xt, dz[g]) for g in GATES)),
+        sp.MatAdd(*(vjp(gate_z(g, c_prev, xt, rt, candidate), xt, dz[g]) for g in GATES)),
         "x⟨t⟩ is used by z_c, z_u and z_r: the sum of the three vjps, each W split into its columns",
     )
 
 
-CELL = {d.name: d for d in _cell()}
+CELL = {
+    d.name: d
+    for d in cell_results(
+        COURSE,
+        Derived(
+            DGATE["rt"],
+            dgate["rt"],
+            vjp(gate_z("cct", c_prev, xt, rt), rt, dz["cct"]),
+            "vjp of z_c⟨t⟩ = W_c[:, :n_a] (Γ_r ⊙ c⟨t−1⟩) + W_c[:, n_a:] x⟨t⟩ + b_c w.r.t. Γ_r: the reset gate "
+            "acts on c⟨t−1⟩ inside the candidate's input",
+        ),
+        linear_vjps(
+            FORWARD[z["cct"].name].rhs,
+            dz["cct"],
+            [(f"d{W['cct'].name}", W["cct"], STEP[f"d{W['cct'].name}"]), (f"d{b['cct'].name}", b["cct"], STEP[f"d{b['cct'].name}"])],
+            "z_c⟨t⟩ of [Γ_r ⊙ c⟨t−1⟩; x⟨t⟩]",
+        ),
+    )
+}
 
 OUTPUT = {
     d.name: d
@@ -260,7 +298,9 @@ ut_1 = quantity("gru.ut_1", r"\Gamma_u", n_a, m, time="1")
 rt_1 = quantity("gru.rt_1", r"\Gamma_r", n_a, m, time="1")
 
 
-def _bptt():
+def bptt_results(cell, step_results, candidate=COURSE):
+    """The results through time of a GRU whose candidate is ``candidate``, from its ``cell``
+    results (and the output layer's, ``step_results``, both by name)."""
     da_y = vjp(FORWARD["zy"].rhs, a_next, dzy)  # the prediction's share of da⟨t⟩, all of it
     yield Derived(
         "da_next",
@@ -268,24 +308,23 @@ def _bptt():
         sp.MatAdd(
             vjp(FORWARD["a_next"].rhs, c_next, da_y),
             _update_vjp(ut_next, cct_next, c_next, c_next, dc_after),
-            *(vjp(_z(g, c_next, x_next, rt_next), c_next, dz_next[g]) for g in GATES),
+            *(vjp(gate_z(g, c_next, x_next, rt_next, candidate), c_next, dz_next[g]) for g in GATES),
         ),
         "chain rule over every use of c⟨t⟩: a⟨t⟩ = c⟨t⟩ in z_y⟨t⟩, and step t+1's four uses (c⟨t+1⟩, "
         "z_c, z_u, z_r): the code's da_next; nothing after T_x",
     )
-    for key in TOTAL:
-        step = CELL if key in CELL else OUTPUT
-        yield Derived(key, TOTAL[key], time_sum(step[key].rhs), "sum over the steps that use it")
-    yield Derived("dx", CELL["dxt"].lhs, CELL["dxt"].rhs, "x⟨t⟩ is used by step t only")
+    for key, total in step_results.items():
+        yield Derived(key, total, time_sum((cell | OUTPUT)[key].rhs), "sum over the steps that use it")
+    yield Derived("dx", cell["dxt"].lhs, cell["dxt"].rhs, "x⟨t⟩ is used by step t only")
     yield Derived(
         "da0",
         quantity("gru.dc0", "dc", n_a, m, time="0"),
-        CELL["da_prev"].rhs.xreplace({dc: dc_1, ut: ut_1, rt: rt_1, **{dz[g]: dz_1[g] for g in GATES}}),
+        cell["da_prev"].rhs.xreplace({dc: dc_1, ut: ut_1, rt: rt_1, **{dz[g]: dz_1[g] for g in GATES}}),
         "c⟨0⟩ = a⟨0⟩ is used by step 1 only",
     )
 
 
-BPTT = {d.name: d for d in _bptt()}
+BPTT = {d.name: d for d in bptt_results(CELL, TOTAL)}
 
 
 # For the checks: what each cell result differentiates, and the carried state with its gradient
@@ -298,12 +337,19 @@ CARRIED = {c_next: dc}
 OUTPUT_WRT = {"dzy": zy, "dWy": Wy, "dby": by, "da_y": a_next}
 
 
-def cell_forward(values):
+def cell_forward(values, chapter=None):
     """Complete ``values`` (parameters, x⟨t⟩, c⟨t−1⟩) with the stacked inputs, the gates, c⟨t⟩,
-    a⟨t⟩, z_y⟨t⟩ and ŷ⟨t⟩, keeping any value already given (the brute-force checks replace one)."""
+    a⟨t⟩, z_y⟨t⟩ and ŷ⟨t⟩, keeping any value already given (the brute-force checks replace one);
+    the column blocks of each weight are always its columns, also of a weight that replaced one.
+    ``chapter`` is the module of the variant (this one by default)."""
+    ch = chapter or sys.modules[__name__]
+    n = values[c_prev].shape[0]  # n_a
+    for g in GATES:
+        if W[g] in values:
+            values[W_a[g]], values[W_x[g]] = values[W[g]][:, :n], values[W[g]][:, n:]
     stack = sp.Matrix.vstack if isinstance(values[c_prev], sp.MatrixBase) else lambda *m: np.vstack(m)
-    for d in FORWARD.values():
-        for s, (top, bottom) in STACKS.items():
+    for d in ch.FORWARD.values():
+        for s, (top, bottom) in ch.STACKS.items():
             if s not in values and d.rhs.has(s):
                 values[s] = stack(evaluate(top, values), values[bottom])
         if d.lhs not in values:
@@ -311,57 +357,58 @@ def cell_forward(values):
     return values
 
 
-def parameter_values(parameters):
+def parameter_values(parameters, chapter=None):
     """Symbol → matrix for a parameter dict keyed by the code's names, with the column blocks
     W[:, :n_a] and W[:, n_a:] of each weight."""
-    values = {PARAMETERS[k]: v for k, v in parameters.items()}
+    values = {(chapter or sys.modules[__name__]).PARAMETERS[k]: v for k, v in parameters.items()}
     n = parameters[W["ut"].name].shape[0]  # n_a
     for g in GATES:
         values[W_a[g]], values[W_x[g]] = parameters[W[g].name][:, :n], parameters[W[g].name][:, n:]
     return values
 
 
-def forward(x, a0, parameters):
+def forward(x, a0, parameters, chapter=None):
     """Run the forward definitions on explicit matrices from c⟨0⟩ = a⟨0⟩: each step's values.
 
     Numpy arrays evaluate in floating point, SymPy matrices exactly.
     """
-    values = parameter_values(parameters)
+    values = parameter_values(parameters, chapter)
     c, steps = a0, []
     for x_t in x:
-        steps.append(cell_forward({**values, xt: x_t, c_prev: c}))
+        steps.append(cell_forward({**values, xt: x_t, c_prev: c}, chapter))
         c = steps[-1][c_next]
     return steps
 
 
-def loss(x, y, a0, parameters):
+def loss(x, y, a0, parameters, chapter=None):
     """J of the forward definitions."""
-    return sum(cross_entropy(step[yt_pred], y_t) for step, y_t in zip(forward(x, a0, parameters), y))
+    return sum(cross_entropy(step[yt_pred], y_t) for step, y_t in zip(forward(x, a0, parameters, chapter), y))
 
 
-def loss_gradients(x, y, a0, parameters):
+def loss_gradients(x, y, a0, parameters, chapter=None):
     """Every gradient of :func:`loss`, by evaluating the derived equations backwards in time.
 
     Returns a dict with the keys of :data:`TOTAL`, lists of T_x matrices for ``dx`` and
     ``da_next`` (all of dc⟨t⟩ at each step), ``da0`` (dc⟨0⟩), and ``steps``: for each step, the
     value of every forward and backward quantity (``CELL``, ``OUTPUT``, dc⟨t⟩) by symbol.
     """
-    steps = forward(x, a0, parameters)
+    ch = chapter or sys.modules[__name__]
+    steps = forward(x, a0, parameters, chapter)
     zero = a0 * 0
     after = {**{dz_next[g]: zero for g in GATES}, ut_next: zero, rt_next: zero, dc_after: zero}  # nothing after T_x
     for t in reversed(range(len(x))):
         step = steps[t]
         step[yt] = y[t]
-        step[dzy] = evaluate(OUTPUT["dzy"].rhs, step)
-        step[dc] = evaluate(BPTT["da_next"].rhs, {**step, **after})
-        for d in [*CELL.values(), *OUTPUT.values()]:
+        step[dzy] = evaluate(ch.OUTPUT["dzy"].rhs, step)
+        step[dc] = evaluate(ch.BPTT["da_next"].rhs, {**step, **after})
+        for d in [*ch.CELL.values(), *ch.OUTPUT.values()]:
             step[d.lhs] = evaluate(d.rhs, step)
         after = {**{dz_next[g]: step[dz[g]] for g in GATES}, ut_next: step[ut], rt_next: step[rt], dc_after: step[dc]}
     first = {dc_1: steps[0][dc], ut_1: steps[0][ut], rt_1: steps[0][rt], **{dz_1[g]: steps[0][dz[g]] for g in GATES}}
     return {
-        **{k: reduce(operator.add, (s[STEP[k]] for s in steps)) for k in TOTAL},
-        "dx": [s[CELL["dxt"].lhs] for s in steps],
+        **{k: reduce(operator.add, (s[ch.STEP[k]] for s in steps)) for k in ch.TOTAL},
+        "dx": [s[ch.CELL["dxt"].lhs] for s in steps],
         "da_next": [s[dc] for s in steps],
-        "da0": evaluate(BPTT["da0"].rhs, {**steps[0], **first}),
+        "da0": evaluate(ch.BPTT["da0"].rhs, {**steps[0], **first}),
         "steps": steps,
     }

@@ -86,6 +86,21 @@ def _matmul(expr) -> _Shaped:
     return _Shaped("".join(_factor(s) for s in shaped), (shaped[0].shape[0], shaped[-1].shape[1]), True)
 
 
+def _blocks(expr) -> _Shaped:
+    """Blocks side by side (``\\;\\;`` between them) and one above the other (``;``): the blocks
+    of a row share their rows, those of a column their columns."""
+    grid = [[_shaped(block) for block in row] for row in expr.blocks.tolist()]
+    for row in grid:
+        if len({b.shape[0] for b in row}) != 1:
+            raise DerivationError(f"{latex(expr)}: the blocks side by side differ in rows: {', '.join(b.tex for b in row)}")
+    for column in zip(*grid):
+        if len({b.shape[1] for b in column}) != 1:
+            raise DerivationError(f"{latex(expr)}: the blocks one above the other differ in columns")
+    tex = "; ".join(r" \;\; ".join(b.tex for b in row) for row in grid)
+    shape = (sp.Add(*(row[0].shape[0] for row in grid)), sp.Add(*(b.shape[1] for b in grid[0])))
+    return _Shaped(rf"\left[{tex}\right]", shape, True)
+
+
 def _shaped(expr) -> _Shaped:
     if isinstance(expr, (sp.MatrixSymbol, sp.OneMatrix)):
         return _leaf(expr.shape)
@@ -103,6 +118,8 @@ def _shaped(expr) -> _Shaped:
         return _shaped(expr.expr)
     if isinstance(expr, Softmax):  # column by column
         return _shaped(expr.args[0])
+    if isinstance(expr, sp.BlockMatrix):
+        return _blocks(expr)
     if isinstance(expr, sp.Sum):  # Σ_t: a total over the steps has each step's shape
         inner = _shaped(expr.function)
         steps = ", ".join(latex(limit[0]) for limit in expr.limits)

@@ -10,8 +10,12 @@ at every time step:
 - **finite differences**: the relative error of the derived value against central differences of
   the loss J, with the quantity perturbed at one step and every later value recomputed from the
   forward definitions (a local derivative such as tanh′ against differences of its function);
-- **torch**: the relative error against PyTorch autograd on an independent forward pass, when
-  PyTorch is installed (``pip install torch==2.13.0``); otherwise the column says so.
+- **torch**: the relative error against PyTorch, when it is installed (``pip install
+  torch==2.13.0``; otherwise the column says so): for the RNN, the LSTM and the course's GRU,
+  autograd on an independent forward pass written here in PyTorch (no module of PyTorch computes
+  the course's GRU: ``torch.nn.GRU`` is the frameworks' GRU); for the frameworks' GRU,
+  ``torch.nn.GRU`` itself (:data:`REFERENCE`), which keeps its gates to itself, so the rows of
+  the intermediates say "—".
 
 :func:`step_sweep` measures the gradient check itself: its error against the finite-difference
 step, in float64 and float32.
@@ -29,7 +33,8 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from rnnlstm import birnn_loss, gru, lstm, rnn
+from rnnlstm import birnn_loss, gru, lstm, rnn, torch_gru
+from rnnlstm.layouts import from_pytorch, to_pytorch
 from rnnlstm.gradcheck import numerical_gradient, relative_error
 from rnnlstm.output import output_layer
 from rnnlstm.problems import random_bidirectional_problem, random_problem
@@ -38,7 +43,9 @@ from . import CHAPTERS, bruteforce, results
 from . import bidirectional as bi
 from .output import cross_entropy
 
-MODELS = {"rnn": rnn, "lstm": lstm, "gru": gru}
+MODELS = {"rnn": rnn, "lstm": lstm, "gru": gru, "torch_gru": torch_gru}
+# what the torch column compares with: autograd on a forward pass written here, or PyTorch's module
+REFERENCE = {"rnn": "PyTorch autograd", "lstm": "PyTorch autograd", "gru": "PyTorch autograd", "torch_gru": "torch.nn.GRU"}
 SIZES = {"n_x": 3, "n_a": 4, "n_y": 3, "m": 3, "T_x": 3}
 TOLERANCE = {"numpy": 1e-12, "finite_differences": 1e-6, "torch": 1e-12}
 
@@ -161,6 +168,8 @@ def torch_values(model, problem):
         import torch
     except ImportError:
         return None
+    if model == "torch_gru":
+        return _torch_gru_values(problem)
     ch = CHAPTERS[model]
     x, y, a0, P = problem
     T = x.shape[2]
@@ -228,16 +237,72 @@ def torch_values(model, problem):
     return values
 
 
+def _torch_gru_values(problem):
+    """The frameworks' GRU's quantities by ``torch.nn.GRU`` itself, loaded with
+    :func:`rnnlstm.to_pytorch`, one step a call, each step with its own copy of the module and of
+    the output layer (so that their gradients are the step's share) and of the state it reads.
+    The parameters' gradients come back to the course's keys through :func:`rnnlstm.from_pytorch`,
+    with the hidden biases of r and z, constants zero in ``to_pytorch``'s image, left out. The
+    module keeps its gates to itself: their rows are ``None``."""
+    import torch
+
+    x, y, a0, P = problem
+    (n_x, m, T), n_a, n_y = x.shape, a0.shape[0], P["Wy"].shape[0]
+    state, head = to_pytorch(P, "torch_gru")
+    leaf = lambda v: torch.tensor(np.ascontiguousarray(v), dtype=torch.float64, requires_grad=True)  # noqa: E731
+    h0, xs = leaf(a0.T), [leaf(x[:, :, t].T) for t in range(T)]  # PyTorch's rows are the examples
+    h, steps, J = h0, [], 0
+    for t in range(T):
+        module, linear = torch.nn.GRU(n_x, n_a).double(), torch.nn.Linear(n_a, n_y).double()
+        module.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+        linear.load_state_dict({k: torch.from_numpy(v) for k, v in head.items()})
+        s = {"module": module, "linear": linear, "h_prev": h.clone()}
+        s["h_next"] = module(xs[t][None], s["h_prev"][None])[1][0]
+        s["a_out"] = s["h_next"].clone()  # the output layer's use of a⟨t⟩
+        s["zy"] = linear(s["a_out"])
+        J = J - (torch.tensor(y[:, :, t].T) * torch.log_softmax(s["zy"], dim=1)).sum() / m
+        for k in ("h_prev", "h_next", "a_out", "zy"):
+            s[k].retain_grad()
+        steps.append(s)
+        h = s["h_next"]
+    J.backward()
+
+    def course(s):
+        """The step's gradients of the course's parameters."""
+        grads = {k: p.grad.numpy().copy() for k, p in s["module"].named_parameters()}
+        grads["bias_hh_l0"][: 2 * n_a] = 0  # r and z: no course parameter reaches them
+        return from_pytorch(grads, "torch_gru", {k: p.grad.numpy() for k, p in s["linear"].named_parameters()})
+
+    per_step = [course(s) for s in steps]
+    values = {f"torch_gru.cell.{k}": [None] * T for k in CHAPTERS["torch_gru"].CELL}
+    for k in torch_gru.CELL_PARAMETERS:
+        values[f"torch_gru.cell.d{k}"] = [g[k] for g in per_step]
+    values["torch_gru.cell.da_prev"] = [s["h_prev"].grad.numpy().T for s in steps]
+    values["torch_gru.cell.dxt"] = [v.grad.numpy().T for v in xs]
+    for key, get in (("dzy", lambda s, g: s["zy"].grad.numpy().T), ("dWy", lambda s, g: g["Wy"]),
+                     ("dby", lambda s, g: g["by"]), ("da_y", lambda s, g: s["a_out"].grad.numpy().T)):  # fmt: skip
+        values[f"torch_gru.output.{key}"] = [get(s, g) for s, g in zip(steps, per_step)]
+    for k in CHAPTERS["torch_gru"].TOTAL:
+        values[f"torch_gru.bptt.{k}"] = [sum(g[k[1:]] for g in per_step)]
+    values["torch_gru.bptt.dx"] = values["torch_gru.cell.dxt"]
+    values["torch_gru.bptt.da0"] = [h0.grad.numpy().T]
+    values["torch_gru.bptt.da_next"] = [s["h_next"].grad.numpy().T for s in steps]
+    return values
+
+
 @dataclass(frozen=True)
 class Row:
     """One derived partial derivative, checked: ``exact`` is the brute-force check's verdict
-    (``None`` when not run), the others are the measured errors (``torch`` ``None`` without it)."""
+    (``None`` when not run), the others are the measured errors (``torch`` ``None`` without it, or
+    where its ``reference`` cannot reach the quantity); ``reference`` is what the torch column
+    compared with (:data:`REFERENCE`), ``None`` without PyTorch."""
 
     key: str
     exact: bool | None
     numpy: float
     finite_differences: float
     torch: float | None
+    reference: str | None = None
 
     @property
     def passed(self):
@@ -254,7 +319,7 @@ def _flat(arrays):
 
 
 def table(model, exact=None, seed=0):
-    """The rows of ``model`` ("rnn", "lstm" or "gru") on a random problem of the sizes ``SIZES``.
+    """The rows of ``model`` (a key of :data:`MODELS`) on a random problem of the sizes ``SIZES``.
 
     ``exact`` is ``{key: bool}`` from the brute-force checks (see :func:`exact_checks`), or
     ``None`` to leave that column empty.
@@ -271,7 +336,8 @@ def table(model, exact=None, seed=0):
                 None if exact is None else exact[key],
                 float(np.max(np.abs(_flat(ours[key]) - d))),
                 relative_error(d, _flat(fd[key])),
-                None if reference is None else relative_error(d, _flat(reference[key])),
+                None if reference is None or reference[key][0] is None else relative_error(d, _flat(reference[key])),
+                None if reference is None else REFERENCE[model],
             )
         )
     return rows
@@ -349,14 +415,14 @@ def step_sweep(model, dtype, steps=STEPS, seed=1):
 
 def format_table(rows):
     """The rows as aligned text."""
-    lines = [f"{'result':<24} {'exact':>6} {'numpy−derived':>14} {'finite diff.':>13} {'torch':>14}  ok"]
+    lines = [f"{'result':<28} {'exact':>6} {'numpy−derived':>14} {'finite diff.':>13} {'torch':>14}  ok"]
     for r in rows:
         exact = "—" if r.exact is None else ("yes" if r.exact else "NO")
-        torch = "not installed" if r.torch is None else f"{r.torch:.1e}"
+        torch = ("not installed" if r.reference is None else "—") if r.torch is None else f"{r.torch:.1e}"
         if r.key.startswith("bidirectional."):  # not compared: bidirectional_table has no PyTorch column
             torch = "—"
         lines.append(
-            f"{r.key:<24} {exact:>6} {r.numpy:>14.1e} {r.finite_differences:>13.1e} {torch:>14}  {'ok' if r.passed else 'FAIL'}"
+            f"{r.key:<28} {exact:>6} {r.numpy:>14.1e} {r.finite_differences:>13.1e} {torch:>14}  {'ok' if r.passed else 'FAIL'}"
         )
     return "\n".join(lines)
 
@@ -375,7 +441,8 @@ def main(argv=None):
     for model, rows in tables.items():
         rows = [replace(r, exact=None if verdicts is None else verdicts[r.key]) for r in rows]
         sizes = SIZES if " " not in model else {**SIZES, "n_a": BIDIRECTIONAL_WIDTHS}
-        print(f"\n{model.upper()} ({', '.join(f'{k} = {v}' for k, v in sizes.items())}, float64)\n{format_table(rows)}")
+        torch = f"; torch: {REFERENCE[model]}" if rows[0].reference else ""
+        print(f"\n{model.upper()} ({', '.join(f'{k} = {v}' for k, v in sizes.items())}, float64{torch})\n{format_table(rows)}")
         failed += [r.key for r in rows if not r.passed]
     print("\nThe gradient check against its step (relative error over every parameter):")
     for model in MODELS:

@@ -146,6 +146,17 @@ GRU = [
          ("expected the caches returned by gru_forward",)),
 ]  # fmt: skip
 
+TORCH_GRU = [
+    Case("the course's GRU's parameters (no recurrent bias)", "torch_gru_loss",
+         lambda s: (s.x, s.y, s.a0, problem("gru").p), ValueError, ("missing bcc",)),
+    Case("a recurrent bias of shape (n_a,)", "torch_gru_forward", lambda s: (s.x, s.a0, with_(s.p, bcc=s.p["bcc"][:, 0])),
+         ValueError, ('parameters["bcc"] must have shape (n_a, 1) = (5, 1)', "got (5,)")),
+    Case("the LSTM's cell cache", "torch_gru_cell_backward", lambda s: (s.a_next, problem("lstm").cell_cache), TypeError,
+         ("expected the cache returned by torch_gru_cell_forward",)),
+    Case("da with 4 steps for a sequence of 7", "torch_gru_backward", lambda s: (s.a[:, :, :4], s.caches), ValueError,
+         ("da must have shape (n_a, m, T_x) = (5, 6, 7)", "got (5, 6, 4)")),
+]  # fmt: skip
+
 
 WIDTHS = (5, 2, 3)  # the stacks' layers, n_a^{[1]}, n_a^{[2]}, n_a^{[3]}
 
@@ -196,7 +207,7 @@ DEEP = [  # (case, model)
     (Case("no layers", "deep_loss", lambda s: deep("rnn", parameters=with_(stack("rnn").p, layers=[])), ValueError,
           ('parameters["layers"] must hold one dict per layer, at least one',)), "rnn"),
     (Case("a cell that is none of them", "deep_loss", lambda s: deep("rnn", cell="transformer"), ValueError,
-          ("cell must be one of 'rnn', 'lstm', 'gru', got 'transformer'",)), "rnn"),
+          ("cell must be one of 'rnn', 'lstm', 'gru', 'torch_gru', got 'transformer'",)), "rnn"),
     (Case("da of a lower layer's width", "deep_backward", lambda s: (stack("rnn").a[0], stack("rnn").caches), ValueError,
           ("da must have shape (n_a, m, T_x) = (3, 6, 7)", "got (5, 6, 7)")), "rnn"),
     (Case("a single layer's caches", "deep_backward", lambda s: (stack("rnn").a[-1], problem("rnn").caches), TypeError,
@@ -260,8 +271,13 @@ def cs231n(model):
 
 
 LAYOUTS = [  # (case, model)
-    (Case("the GRU (PyTorch's nn.GRU is another cell)", "to_pytorch", lambda s: (s.p, "gru"), ValueError,
-          ("cell must be one of 'rnn', 'lstm', got 'gru'",)), "gru"),
+    (Case("the course's GRU (PyTorch's nn.GRU is another function)", "to_pytorch", lambda s: (s.p, "gru"), ValueError,
+          ("cell must be one of 'rnn', 'lstm', 'torch_gru', got 'gru'", "the course's GRU has no PyTorch layout",
+           "the cell 'torch_gru' is the GRU that PyTorch computes")), "gru"),
+    (Case("the frameworks' GRU to CS231n, which has none", "to_cs231n", lambda s: (s.p, "torch_gru"), ValueError,
+          ("cell must be one of 'rnn', 'lstm', got 'torch_gru'",)), "torch_gru"),
+    (Case("an LSTM's state dict as a GRU's", "from_pytorch", lambda s: (pytorch("lstm")[0], "torch_gru"), ValueError,
+          ('state_dict["weight_ih_l0"] must have shape (3*n_a, n_x)',)), "torch_gru"),
     (Case("the RNN's parameters as an LSTM's", "to_cs231n", lambda s: (problem("rnn").p, "lstm"), ValueError,
           ("parameters must have exactly the keys Wf, bf", "missing Wf", "unknown Wax")), "lstm"),
     (Case("a stacked weight that is not four gates", "from_pytorch",
@@ -303,6 +319,7 @@ FLOW = [  # (case, model)
 ]  # fmt: skip
 
 CASES = [(c, "rnn") for c in RNN] + [(c, "lstm") for c in LSTM] + [(c, "gru") for c in GRU] + DEEP + BIDIRECTIONAL + LAYOUTS + FLOW
+CASES += [(c, "torch_gru") for c in TORCH_GRU]
 
 
 def raised(case, model):

@@ -220,7 +220,7 @@ def verification_table(rows, compared_with_torch=True):
     torch = any(r.torch is not None for r in rows)  # a column this build could not measure is left out
     full = table(
         ["equation", "quantity", "exact", "max abs(numpy − derived)", "finite differences"]
-        + (["PyTorch autograd"] if torch else []),
+        + ([f"`{rows[0].reference}`" if "." in rows[0].reference else rows[0].reference] if torch else []),
         [
             (
                 f"{{eq}}`{r.key.replace('.', '-')}`",
@@ -228,7 +228,7 @@ def verification_table(rows, compared_with_torch=True):
                 "—" if r.exact is None else ("yes" if r.exact else "**no**"),
                 f"{r.numpy:.1e}",
                 f"{r.finite_differences:.1e}",
-                *([f"{r.torch:.1e}"] if torch else []),
+                *(["—" if r.torch is None else f"{r.torch:.1e}"] if torch else []),
             )
             for r in rows
         ],

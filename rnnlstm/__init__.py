@@ -13,6 +13,7 @@ from .gradcheck import gradient_check, numerical_gradient, relative_error
 from .gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward, gru_loss
 from .layouts import from_cs231n, from_pytorch, to_cs231n, to_pytorch
 from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward, lstm_loss
+from .torch_gru import torch_gru_backward, torch_gru_cell_backward, torch_gru_cell_forward, torch_gru_forward, torch_gru_loss
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward, rnn_loss
 from .training import adam, sample, sgd
 from .truncation import truncated_loss
@@ -57,6 +58,11 @@ __all__ = [
     "step_jacobians",
     "to_cs231n",
     "to_pytorch",
+    "torch_gru_backward",
+    "torch_gru_cell_backward",
+    "torch_gru_cell_forward",
+    "torch_gru_forward",
+    "torch_gru_loss",
     "truncated_loss",
 ]
 __version__ = "0.1.0"

@@ -13,7 +13,9 @@ Array: TypeAlias = NDArray[np.floating]  # float32 or float64: other dtypes are 
 # is no dict of floating arrays to a type checker
 Parameters: TypeAlias = dict[str, NDArray[Any]]
 Gradients: TypeAlias = dict[str, Array]
-Cell: TypeAlias = Literal["rnn", "lstm", "gru"]  # the recurrent cells, by the prefix of their functions
+Cell: TypeAlias = Literal["rnn", "lstm", "gru", "torch_gru"]  # the recurrent cells, by the prefix of their functions
+PyTorchCell: TypeAlias = Literal["rnn", "lstm", "torch_gru"]  # those with a PyTorch layout (not the course's GRU)
+CS231nCell: TypeAlias = Literal["rnn", "lstm"]  # those with a CS231n layout
 
 RNNCellCache: TypeAlias = tuple[Array, Array, Array, Parameters]  # a_next, a_prev, xt, parameters
 RNNCaches: TypeAlias = tuple[list[RNNCellCache], Array]  # the cell caches, x

@@ -2,8 +2,8 @@
 
 Each entry is the cell without its output layer, as one layer of a stack (:mod:`.deep`) uses it:
 its parameters and their shapes, and its forward and backward steps on the states it carries from
-one step to the next (the RNN and the GRU carry a, the LSTM a and c). The steps are the readable functions'
-own (:mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`), so a layer computes exactly what a single-layer network does;
+one step to the next (the RNN and the GRUs carry a, the LSTM a and c). The steps are the readable functions'
+own (:mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.torch_gru`), so a layer computes exactly what a single-layer network does;
 a new kind of cell is one more entry.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 from . import gru as _gru
 from . import lstm as _lstm
 from . import rnn as _rnn
+from . import torch_gru as _torch_gru
 from ._typing import Gradients
 
 
@@ -43,6 +44,6 @@ CELLS: dict[str, CellDefinition] = {
         module._recurrent_step,
         module._cell_backward,
     )
-    for module in (_rnn, _lstm, _gru)
+    for module in (_rnn, _lstm, _gru, _torch_gru)
 }
 """Every kind of cell, by the name that :func:`rnnlstm.deep_loss` and the others take as ``cell``."""

@@ -42,7 +42,7 @@ def deep_forward(
         (n_a^[l], n_a^[l] + n_a^[l−1]) and ``bf, bi, bc, bo`` (n_a^[l], 1); for a GRU ``Wu, Wr,
         Wc`` and ``bu, br, bc`` likewise), where
         n_a^[0] = n_x; and the output layer's ``Wy`` (n_y, n_a^[L]) and ``by`` (n_y, 1).
-    cell : {"rnn", "lstm", "gru"}
+    cell : {"rnn", "lstm", "gru", "torch_gru"}
         The kind of every layer.
 
     Returns
@@ -137,7 +137,7 @@ def deep_loss(
     a0 : list of L ndarrays, shape (n_a^[l], m)
     parameters : dict
         As for :func:`deep_forward`.
-    cell : {"rnn", "lstm", "gru"}
+    cell : {"rnn", "lstm", "gru", "torch_gru"}
     mask : ndarray, shape (m, T_x), optional
         As for :func:`rnnlstm.rnn_loss`: 1 where a step of an example counts, 0 where it does not.
 

@@ -10,11 +10,12 @@ from numpy.typing import DTypeLike
 
 from . import gru as _gru
 from . import lstm as _lstm
+from . import torch_gru as _torch_gru
 from ._typing import Array, Parameters
 
 
 def random_problem(
-    model: Literal["rnn", "lstm", "gru"],
+    model: Literal["rnn", "lstm", "gru", "torch_gru"],
     n_x: int,
     n_a: int,
     n_y: int,
@@ -34,12 +35,12 @@ def random_problem(
     if model == "rnn":
         shapes = {"Wax": ((n_a, n_x), scale), "Waa": ((n_a, n_a), scale * 0.5), "Wya": ((n_y, n_a), scale),
                   "ba": ((n_a, 1), 1.0), "by": ((n_y, 1), 1.0)}  # fmt: skip
-    elif model in ("lstm", "gru"):
-        gates = (_lstm if model == "lstm" else _gru).PARAMETER_SHAPES
+    elif model in ("lstm", "gru", "torch_gru"):
+        gates = {"lstm": _lstm, "gru": _gru, "torch_gru": _torch_gru}[model].PARAMETER_SHAPES
         shapes = {k: ((n_a, n_a + n_x), scale * 0.7) if k[0] == "W" else ((n_a, 1), 1.0) for k in gates}
         shapes.update({"Wy": ((n_y, n_a), scale), "by": ((n_y, 1), 1.0)})
     else:
-        raise ValueError(f"model must be one of rnn, lstm, gru, got {model!r}")
+        raise ValueError(f"model must be one of rnn, lstm, gru, torch_gru, got {model!r}")
     parameters = {k: (rng.normal(size=shape) * s).astype(dtype) for k, (shape, s) in shapes.items()}
     x = rng.normal(size=(n_x, m, T_x)).astype(dtype)
     y = np.eye(n_y, dtype=dtype)[:, rng.integers(n_y, size=(m, T_x))]
@@ -48,7 +49,7 @@ def random_problem(
 
 
 def random_deep_problem(
-    model: Literal["rnn", "lstm", "gru"],
+    model: Literal["rnn", "lstm", "gru", "torch_gru"],
     n_x: int,
     widths: Sequence[int],
     n_y: int,

@@ -9,13 +9,13 @@ import sys
 import pytest
 
 from conftest import ROOT, assert_same
-from rnnlstm import bidirectional, deep, gru, lstm, rnn
+from rnnlstm import bidirectional, deep, gru, lstm, rnn, torch_gru
 
 sys.path.insert(0, str(ROOT / "docs"))
 import bad_inputs  # noqa: E402  (docs/bad_inputs.py, the catalogue the API page shows)
 
 IDS = [f"{model}: {case.what}" for case, model in bad_inputs.CASES]
-PROBLEMS = [bad_inputs.problem(model) for model in ("rnn", "lstm", "gru")]  # computed (and cached) before work is switched off
+PROBLEMS = [bad_inputs.problem(model) for model in ("rnn", "lstm", "gru", "torch_gru")]  # computed (and cached) before work is switched off
 STACKS = [bad_inputs.stack(model) for model in ("rnn", "lstm")]
 BOTH_WAYS = [bad_inputs.both_ways(model) for model in ("rnn", "lstm", "gru")]
 WORK = ["_forward", "_cell_forward", "_backward", "_cell_backward", "output_layer"]
@@ -29,7 +29,7 @@ def no_work(monkeypatch):
     def started(*args, **kwargs):
         raise AssertionError("work started before the input was refused")
 
-    for module in (rnn, lstm, gru):
+    for module in (rnn, lstm, gru, torch_gru):
         for name in WORK:
             monkeypatch.setattr(module, name, started)
     for module in (deep, bidirectional):

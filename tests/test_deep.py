@@ -25,7 +25,7 @@ from rnnlstm.problems import random_deep_problem, random_problem
 
 MODELS = tuple(CELLS)  # every cell of the library
 DERIVED = tuple(deep.CELLS)  # every cell derivations/deep.py derives a stack of
-OUTPUT = {"rnn": "Wya", "lstm": "Wy", "gru": "Wy"}  # the single-layer network's name of the output weight
+OUTPUT = {"rnn": "Wya", "lstm": "Wy", "gru": "Wy", "torch_gru": "Wy"}  # the single-layer network's name of the output weight
 
 
 def as_single_layer(model, parameters):
