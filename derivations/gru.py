@@ -18,6 +18,10 @@ blocks, W [s; x⟨t⟩] = W[:, :n_a] s + W[:, n_a:] x⟨t⟩. SymPy's matrix cal
 (1 − Γ_u) ⊙ c⟨t−1⟩ either (neither with an all-ones matrix nor with 1 − v elementwise), so the update
 is differentiated distributed, Γ_u ⊙ c̃ + c⟨t−1⟩ − Γ_u ⊙ c⟨t−1⟩, and each result gathered back over
 its upstream gradient (:func:`_update_vjp`).
+
+The frameworks' GRU (:mod:`derivations.torch_gru`) differs in its candidate alone: the results are
+built by :func:`cell_results` and :func:`bptt_results` for a :class:`Candidate`, and evaluated by
+:func:`forward`, :func:`loss` and :func:`loss_gradients` for a ``chapter``, for both.
 """
 
 from __future__ import annotations
@@ -298,9 +302,9 @@ ut_1 = quantity("gru.ut_1", r"\Gamma_u", n_a, m, time="1")
 rt_1 = quantity("gru.rt_1", r"\Gamma_r", n_a, m, time="1")
 
 
-def bptt_results(cell, step_results, candidate=COURSE):
+def bptt_results(cell, totals, candidate=COURSE):
     """The results through time of a GRU whose candidate is ``candidate``, from its ``cell``
-    results (and the output layer's, ``step_results``, both by name)."""
+    results (by name) and the symbols of its ``totals`` over the steps (by key)."""
     da_y = vjp(FORWARD["zy"].rhs, a_next, dzy)  # the prediction's share of da⟨t⟩, all of it
     yield Derived(
         "da_next",
@@ -313,7 +317,7 @@ def bptt_results(cell, step_results, candidate=COURSE):
         "chain rule over every use of c⟨t⟩: a⟨t⟩ = c⟨t⟩ in z_y⟨t⟩, and step t+1's four uses (c⟨t+1⟩, "
         "z_c, z_u, z_r): the code's da_next; nothing after T_x",
     )
-    for key, total in step_results.items():
+    for key, total in totals.items():
         yield Derived(key, total, time_sum((cell | OUTPUT)[key].rhs), "sum over the steps that use it")
     yield Derived("dx", cell["dxt"].lhs, cell["dxt"].rhs, "x⟨t⟩ is used by step t only")
     yield Derived(

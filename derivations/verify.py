@@ -319,7 +319,7 @@ def _flat(arrays):
 
 
 def table(model, exact=None, seed=0):
-    """The rows of ``model`` (a key of :data:`MODELS`) on a random problem of the sizes ``SIZES``.
+    """The rows of ``model`` (a key of ``MODELS``) on a random problem of the sizes ``SIZES``.
 
     ``exact`` is ``{key: bool}`` from the brute-force checks (see :func:`exact_checks`), or
     ``None`` to leave that column empty.

@@ -134,7 +134,7 @@ def from_pytorch(state_dict: Mapping[str, Any], cell: PyTorchCell, output: Mappi
 
     PyTorch stacks the LSTM's gates in the order i, f, g, o: the course's Γ_u (``Wi``), Γ_f
     (``Wf``), c̃ (``Wc``), Γ_o (``Wo``). The two biases of each gate add up to the course's one.
-    ``nn.GRU`` is the frameworks' GRU, ``"torch_gru"`` (:mod:`rnnlstm.torch_gru`), its gates
+    ``nn.GRU`` is the frameworks' GRU, ``"torch_gru"`` (:func:`rnnlstm.torch_gru_forward`), its gates
     stacked r, z, n: Γ_r (``Wr``), the complement 1 − Γ_u of the update gate (so ``Wu`` and ``bu``
     are its weights and biases negated), c̃ (``Wc``), whose hidden bias ``b_hn`` is the course's
     ``bcc`` and stays apart. The course's GRU (``"gru"``) has no PyTorch layout: it is another
@@ -175,7 +175,7 @@ def to_pytorch(parameters: Mapping[str, Any], cell: PyTorchCell) -> tuple[dict[s
     GRU's ``bcc``, its rows of n (the gate order and signs are :func:`from_pytorch`'s). The
     course's GRU (``"gru"``) has no PyTorch layout: ``nn.GRU`` computes another function (its
     reset gate multiplies W_hn h + b_hn, not h), so ``"gru"`` raises a ``ValueError``; train
-    :mod:`rnnlstm.torch_gru` to compare with PyTorch. PyTorch's modules take
+    :func:`rnnlstm.torch_gru_loss` to compare with PyTorch. PyTorch's modules take
     tensors; load the two with one line each::
 
         state, head = rnnlstm.to_pytorch(parameters, "lstm")

@@ -24,12 +24,13 @@ CHAPTER_PAGES = {
     "rnn": ["rnn-forward", "rnn-cell-backward", "rnn-bptt"],
     "lstm": ["lstm-forward", "lstm-cell-backward", "lstm-bptt"],
     "gru": ["gru-forward", "gru-cell-backward", "gru-bptt"],
+    "torch_gru": ["torch-gru"],
     "deep": ["deep"],
     "bidirectional": ["bidirectional"],
 }
 PAGES = ["index", "notation", "node-rules", *CHAPTER_PAGES["rnn"], *CHAPTER_PAGES["lstm"], *CHAPTER_PAGES["gru"],
-         "rnn-vs-lstm", "deep", "bidirectional", "gradient-flow", "clipping", "training", "fast", "verification",
-         "errata", "api", "references"]  # fmt: skip
+         *CHAPTER_PAGES["torch_gru"], "rnn-vs-lstm", "deep", "bidirectional", "gradient-flow", "clipping", "training",
+         "fast", "verification", "errata", "api", "references"]  # fmt: skip
 
 
 def html(site, page):
