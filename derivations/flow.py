@@ -85,7 +85,7 @@ def _graphs():
         (L.c_next, L.c_prev), (L.c_next, L.a_prev), (L.a_next, L.c_prev), (L.a_next, L.a_prev),
     ]  # fmt: skip
     yield "gru", [
-        *((G.z[g], G._z(g, G.c_prev, G.xt, G.rt)) for g in ("ut", "rt")),
+        *((G.z[g], G.gate_z(g, G.c_prev, G.xt, G.rt)) for g in ("ut", "rt")),
         *((G.gate[g], G.FORWARD[g].rhs) for g in ("ut", "rt")),
         (reset_c, sp.HadamardProduct(G.rt, G.c_prev)),
         (G.z["cct"], G.W_a["cct"] * reset_c + G.W_x["cct"] * G.xt + G.b["cct"] * G.ONES),

@@ -194,8 +194,10 @@ def _backward(da: Array, cell_caches: list[GRUCellCache], x: Array) -> Gradients
     return backward_through_time(da, cell_caches, x, _cell_backward, STATES, CELL_PARAMETERS)
 
 
-def torch_gru_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tuple[float, Gradients]:
-    """The cross-entropy J = −(1/m) Σ_t Σ_i Σ_k y log ŷ of the frameworks' GRU and all its gradients.
+def torch_gru_loss(
+    x: Array, y: Array, a0: Array, parameters: Parameters, mask: Array | None = None
+) -> tuple[float, Gradients]:
+    """The cross-entropy J = −(1/m) Σ_t Σ_i mask Σ_k y log ŷ of the frameworks' GRU and all its gradients.
 
     Parameters
     ----------
@@ -205,6 +207,9 @@ def torch_gru_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tup
     a0 : ndarray, shape (n_a, m)
     parameters : dict
         As for :func:`torch_gru_cell_forward`.
+    mask : ndarray, shape (m, T_x), optional
+        As for :func:`rnnlstm.gru_loss`: 1 where a step of an example counts in J, 0 where it
+        does not. ``None`` counts every step.
 
     Returns
     -------
@@ -214,7 +219,7 @@ def torch_gru_loss(x: Array, y: Array, a0: Array, parameters: Parameters) -> tup
         (n_x, m, T_x), ``da0`` (n_a, m), and ``da_next`` (n_a, m, T_x) as for
         :func:`torch_gru_backward`.
     """
-    dims = check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES)
+    dims = check_loss_inputs(x, y, a0, parameters, PARAMETER_SHAPES, mask)
     a, _, caches = _forward(x, a0, parameters, dims)
-    J, _, dWy, dby, da_y = output_layer(a, y, parameters["Wy"], parameters["by"])
+    J, _, dWy, dby, da_y = output_layer(a, y, parameters["Wy"], parameters["by"], mask)
     return J, {**_backward(da_y, caches[0], x), "dWy": dWy, "dby": dby}

@@ -20,6 +20,7 @@ LOSSES = {
     "rnn": rnnlstm.rnn_loss,
     "lstm": rnnlstm.lstm_loss,
     "gru": rnnlstm.gru_loss,
+    "torch_gru": rnnlstm.torch_gru_loss,
     "fused rnn": fused.rnn_loss,
     "fused lstm": fused.lstm_loss,
 }
@@ -58,7 +59,7 @@ def test_a_masked_batch_is_the_sum_of_its_examples_each_run_on_its_own_length(mo
         assert not grads["dx"][:, i, n:].any()  # a padded step reaches nothing the loss counts
 
 
-@pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru", "torch_gru"])
 def test_the_masked_loss_passes_the_gradient_check(model):
     x, y, a0, parameters, mask = padded(model, seed=2)
     loss = LOSSES[model]

@@ -114,7 +114,7 @@ def test_the_first_symbol_is_drawn_from_the_network_s_softmax():
         (lambda p, g: training.sgd(p, {**g, "dby": g["dby"] * np.nan}, 0.1), ValueError, 'gradients["dby"] contains NaN or Inf'),
         (lambda p, g: training.adam(p, g, beta1=1.0), ValueError, "beta1 must be in [0, 1), got 1.0"),
         (lambda p, g: training.adam(p, g, {"t": 1}), ValueError, "state must be what the previous adam step returned"),
-        (lambda p, g: training.sample(p, "transformer", 0), ValueError, "cell must be one of 'rnn', 'lstm', 'gru', got 'transformer'"),
+        (lambda p, g: training.sample(p, "transformer", 0), ValueError, "cell must be one of 'rnn', 'lstm', 'gru', 'torch_gru', got 'transformer'"),
         (lambda p, g: training.sample(p, "rnn", 3), ValueError, "the network must read the symbols it writes: n_x = 3, n_y = 2"),
     ],
     ids=["zero rate", "missing gradient", "transposed gradient", "NaN gradient", "beta1 = 1", "foreign state",
