@@ -112,7 +112,7 @@ def test_the_step_is_the_one_stored_in_the_array():
 
 
 def test_random_problem_names_the_model_it_does_not_know():
-    with pytest.raises(ValueError, match="model must be one of rnn, lstm, gru, got 'transformer'"):
+    with pytest.raises(ValueError, match="model must be one of rnn, lstm, gru, torch_gru, got 'transformer'"):
         random_problem("transformer", 1, 1, 2, 1, 1)
     x, y, a0, p = random_problem("lstm", 2, 3, 4, 5, 6, dtype=np.float32)
     assert x.shape == (2, 5, 6) and y.shape == (4, 5, 6) and a0.shape == (3, 5) and p["Wf"].shape == (3, 5)
