@@ -25,7 +25,7 @@ from functools import reduce
 import numpy as np
 import sympy as sp
 
-from . import gru, lstm, rnn
+from . import gru, lstm, rnn, torch_gru
 from .calculus import Derived, vjp
 from .evaluate import evaluate
 from .notation import m, n_x, n_y, quantity
@@ -133,8 +133,8 @@ RESULTS = {"forward": FORWARD, "bptt": BPTT}
 # Evaluation on explicit matrices: numpy arrays in floating point (mpmath objects at their
 # precision). ``parameters`` is rnnlstm.bidirectional's: {"forward": {...}, "backward": {...}, "Wy", "by"}.
 
-CHAPTERS = {"rnn": rnn, "lstm": lstm, "gru": gru}
-OUTPUT_KEY = {"rnn": "Wya", "lstm": "Wy", "gru": "Wy"}  # each chapter's name of its output weight
+CHAPTERS = {"rnn": rnn, "lstm": lstm, "gru": gru, "torch_gru": torch_gru}
+OUTPUT_KEY = {"rnn": "Wya", "lstm": "Wy", "gru": "Wy", "torch_gru": "Wy"}  # each chapter's name of its output weight
 
 
 def chapter_parameters(cell, p, by_value):

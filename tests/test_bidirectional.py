@@ -20,7 +20,7 @@ from rnnlstm.cells import CELLS
 from rnnlstm.problems import random_bidirectional_problem
 
 MODELS = tuple(CELLS)  # every cell of the library
-OUTPUT = {"rnn": "Wya", "lstm": "Wy", "gru": "Wy"}  # the single-layer network's name of the output weight
+OUTPUT = {"rnn": "Wya", "lstm": "Wy", "gru": "Wy", "torch_gru": "Wy"}  # the single-layer network's name of the output weight
 DIRECTIONS = ("forward", "backward")
 
 
