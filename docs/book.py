@@ -137,8 +137,9 @@ def verdict(count, what, measure, worst, limit, full):
     (max abs(numpy − derived), float64): worst 4.4e-16, at most 1e-12" — and the full table
     ``full`` folded under it. Only a check that passed is shown: a failure raised before."""
     shown = "0" if worst == 0 else power_of_ten(worst, 2)
+    bound = "exactly 0 (bit for bit)" if limit == power_of_ten(0) else f"at most ${limit}$"
     return Markdown(
-        f"**✓ {count} of {count}** {what} ({measure}): worst ${shown}$, at most ${limit}$.\n\n"
+        f"**✓ {count} of {count}** {what} ({measure}): worst ${shown}$, {bound}.\n\n"
         f":::{{dropdown}} The {count} rows\n{full.data}\n:::\n"
     )
 
