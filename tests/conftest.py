@@ -97,13 +97,14 @@ SHAPES = [  # (n_x, n_a, n_y, m, T_x), including m = 1 and T_x = 1
 ]
 
 
-def sphinx_build(source_root: Path, outdir: Path, cache: Path, *extra: str):
+def sphinx_build(source_root: Path, outdir: Path, cache: Path, *extra: str, strict: bool = True):
     """Run the README's strict build of the book at ``source_root`` (``extra``: more options, such
-    as ``-j auto``); return the completed process."""
+    as ``-j auto``; ``strict=False`` for a part of the book, whose links to the rest cannot
+    resolve); return the completed process."""
     require(shutil.which("npm") is not None or (ROOT / ".cache/mathjax").exists(), "MathJax (npm)")
     env = {**os.environ, "RNNLSTM_CACHE": str(cache)}
     env.setdefault("RNNLSTM_MATHJAX", str(ROOT / ".cache/mathjax/node_modules/mathjax/es5"))
-    cmd = [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-c", ".", "docs", str(outdir), *extra]
+    cmd = [sys.executable, "-m", "sphinx", *(["-nW", "--keep-going"] if strict else []), "-c", ".", "docs", str(outdir), *extra]
     return subprocess.run(cmd, cwd=source_root, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -126,6 +127,13 @@ def built_book(tmp_path_factory):
 def built_site(built_book):
     """The folder of the book's HTML, built as :func:`built_book` builds it."""
     return built_book[0]
+
+
+def part_of_the_book(*pages: str) -> list[str]:
+    """Options that build only ``pages`` (and the index) of the book: the tests of the cache's
+    keys need a few pages, not every page executed again."""
+    left_out = sorted(p.stem + ".md" for p in (ROOT / "docs").glob("*.md") if p.stem not in {"index", *pages})
+    return ["-D", "exclude_patterns=" + ",".join(["_build", "**.ipynb_checkpoints", *left_out])]
 
 
 def seeded_cache(built_book, folder: Path) -> Path:
