@@ -35,6 +35,15 @@ class CellDefinition:
     """``backward(da⟨t⟩, *shares from step t+1 of the other states, cache)``: the gradients of
     step t, with ``dxt``, the parameters' ``d`` + key, and ``d`` + state + ``_prev`` for each
     state (step t's share of its gradient at t−1)."""
+    network: Mapping[str, str]
+    """The single-layer network's parameters and shapes, its output layer included, as its loss
+    (``rnn_loss``, ``lstm_loss``, ...) takes them."""
+
+    @property
+    def output(self) -> str:
+        """The key of the output layer's weight: ``Wya`` for the RNN (the course's), ``Wy`` else."""
+        (key,) = (k for k, shape in self.network.items() if shape == "n_y n_a")
+        return key
 
 
 CELLS: dict[str, CellDefinition] = {
@@ -43,6 +52,7 @@ CELLS: dict[str, CellDefinition] = {
         module.STATES,
         module._recurrent_step,
         module._cell_backward,
+        module.PARAMETER_SHAPES,
     )
     for module in (_rnn, _lstm, _gru, _torch_gru)
 }

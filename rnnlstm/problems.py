@@ -77,7 +77,7 @@ def random_deep_problem(
         layers.append({k: p[k] for k in CELLS[model].parameters})
         a0.append(a0_layer)
         inputs = n_a
-    return x, y, a0, {"layers": layers, "Wy": p["Wya" if model == "rnn" else "Wy"], "by": p["by"]}
+    return x, y, a0, {"layers": layers, "Wy": p[CELLS[model].output], "by": p["by"]}
 
 
 def random_bidirectional_problem(
@@ -105,7 +105,7 @@ def random_bidirectional_problem(
     if len(widths) != 2:
         raise ValueError(f"widths must be (n_a_forward, n_a_backward), got {len(widths)} widths")
     draws = [random_problem(model, n_x, n_a, n_y, m, T_x, seed + k, dtype, scale) for k, n_a in enumerate(widths)]
-    output = "Wya" if model == "rnn" else "Wy"
+    output = CELLS[model].output
     (x, y, _, forward), (_, _, _, backward) = draws
     return x, y, (draws[0][2], draws[1][2]), {
         "forward": {k: forward[k] for k in CELLS[model].parameters},

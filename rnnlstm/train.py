@@ -31,7 +31,7 @@ from ._typing import Array, Parameters
 from .cells import CELLS
 from .clipping import clip_by_norm
 from .gru import gru_loss
-from .training import OUTPUT, adam, sample
+from .training import adam, sample
 
 LOSSES: dict[str, Callable[..., tuple[float, dict[str, Array]]]] = {
     "rnn": fused.rnn_loss,
@@ -83,7 +83,7 @@ def initial_parameters(cell: str, n_x: int, n_a: int, seed: int) -> Parameters:
         parameters[key] = rng.normal(size=(rows, cols)) / math.sqrt(cols) if key[0] == "W" else np.zeros((rows, cols))
     if cell == "lstm":
         parameters["bf"] += 1.0
-    parameters[OUTPUT.get(cell, "Wy")] = np.zeros((n_x, n_a))
+    parameters[CELLS[cell].output] = np.zeros((n_x, n_a))
     parameters["by"] = np.zeros((n_x, 1))
     return parameters
 

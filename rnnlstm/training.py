@@ -18,9 +18,6 @@ from ._validate import Dimensions, check_parameters
 from .activations import softmax
 from .cells import CELLS
 
-OUTPUT = {"rnn": "Wya"}  # the output weight's key where it is not Wy
-
-
 def sgd(parameters: Mapping[str, Array], gradients: Mapping[str, Array], learning_rate: float) -> Parameters:
     """One step of gradient descent, θ ← θ − α dθ, for every parameter θ (the course's
     ``update_parameters``).
@@ -141,8 +138,8 @@ def sample(
         raise ValueError(f"cell must be one of {', '.join(map(repr, CELLS))}, got {cell!r}")
     definition = CELLS[cell]
     dims = Dimensions()
-    output = OUTPUT.get(cell, "Wy")
-    check_parameters(parameters, {**definition.parameters, output: "n_y n_a", "by": "n_y 1"}, dims)
+    output = definition.output
+    check_parameters(parameters, definition.network, dims)
     n_y, n_a = parameters[output].shape
     if dims.get("n_x", n_y) != n_y:
         raise ValueError(f"the network must read the symbols it writes: n_x = {dims['n_x']}, n_y = {n_y}")

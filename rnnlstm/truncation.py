@@ -16,7 +16,6 @@ from ._validate import check_loss_inputs
 from .cells import CELLS
 from .output import output_layer
 from .through_time import backward_through_time, forward_through_time
-from .training import OUTPUT
 
 
 def truncated_loss(
@@ -52,9 +51,9 @@ def truncated_loss(
         raise TypeError(f"k must be an int, got {type(k).__name__}")
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    definition, output = CELLS[cell], OUTPUT.get(cell, "Wy")
-    shapes = {**definition.parameters, output: "n_y n_a", "by": "n_y 1"}
-    dims = check_loss_inputs(x, y, a0, parameters, shapes, mask)
+    definition = CELLS[cell]
+    output = definition.output
+    dims = check_loss_inputs(x, y, a0, parameters, definition.network, mask)
     cell_parameters = {key: parameters[key] for key in definition.parameters}
     dtype = np.result_type(x, a0, *parameters.values())
     grads = {"d" + key: np.zeros_like(value) for key, value in parameters.items()}

@@ -16,7 +16,6 @@ from rnnlstm.gradcheck import gradient_check
 from rnnlstm.output import output_layer
 from rnnlstm.problems import random_problem
 from rnnlstm.truncation import truncated_loss
-from rnnlstm.training import OUTPUT
 
 LOSSES = {"rnn": rnnlstm.rnn_loss, "lstm": rnnlstm.lstm_loss, "gru": rnnlstm.gru_loss}
 T_X = 7
@@ -25,7 +24,7 @@ T_X = 7
 def truncated_graph(x, y, a0, parameters, cell, k, frozen):
     """The loss of the truncated graph: chunk c starts from the states ``frozen[c]`` (held fixed,
     as inputs), and runs the cell's forward steps one by one."""
-    definition, output = CELLS[cell], OUTPUT.get(cell, "Wy")
+    definition, output = CELLS[cell], CELLS[cell].output
     J = 0.0
     for c, first in enumerate(range(0, x.shape[2], k)):
         states, a = list(frozen[c]), []
