@@ -7,30 +7,50 @@ Each chapter module of a cell (:mod:`derivations.rnn`, :mod:`derivations.lstm`,
 (``RESULTS``); that of bidirectional networks, :mod:`derivations.bidirectional`, the same groups
 for every cell (``RESULTS``: ``forward`` and ``bptt``). A result is reachable by its key
 ``chapter.group.name``, e.g. ``get("rnn.bptt.dWax")``, ``get("deep.lstm.da_next")``.
+
+A chapter derives its results when it is first imported (about a second for the GRU's), so
+``import derivations`` imports none of them: :func:`chapter`, ``derivations.lstm`` or ``from
+derivations import lstm`` imports the one asked for, and the functions below those they need.
 """
 
 from __future__ import annotations
 
-from . import bidirectional, deep, gru, lstm, rnn, torch_gru
+from importlib import import_module
+from types import ModuleType
+
 from .calculus import Derived
 
-CHAPTERS = {"rnn": rnn, "lstm": lstm, "gru": gru, "torch_gru": torch_gru, "deep": deep, "bidirectional": bidirectional}
+CHAPTERS = ("rnn", "lstm", "gru", "torch_gru", "deep", "bidirectional")  # in the book's order
 GROUPS = ("forward", "cell", "output", "bptt")  # of a cell's chapter
 
 
-def groups(chapter: str) -> dict[str, dict[str, Derived]]:
+def chapter(name: str) -> ModuleType:
+    """The chapter module ``name`` (one of :data:`CHAPTERS`), derived when first asked for."""
+    if name not in CHAPTERS:
+        raise KeyError(f"no chapter {name!r}; the chapters are {', '.join(CHAPTERS)}")
+    return import_module(f"{__name__}.{name}")
+
+
+def __getattr__(name: str) -> ModuleType:  # derivations.lstm without importing it first
+    if name in CHAPTERS:
+        return chapter(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def groups(name: str) -> dict[str, dict[str, Derived]]:
     """A chapter's results by group, in the order the book presents them."""
-    module = CHAPTERS[chapter]
+    module = chapter(name)
     if hasattr(module, "RESULTS"):  # the stack's (a group per cell) and the bidirectional network's
         return module.RESULTS
     return {group: getattr(module, group.upper()) for group in GROUPS}
 
 
-def results(chapter: str | None = None) -> dict[str, Derived]:
-    """Every result, by key, in the order the book presents them."""
+def results(of: str | None = None) -> dict[str, Derived]:
+    """Every result (or every result of the chapter ``of``), by key, in the order the book presents
+    them."""
     out = {}
     for name in CHAPTERS:
-        if chapter in (None, name):
+        if of in (None, name):
             for group, derived in groups(name).items():
                 for key, d in derived.items():
                     out[f"{name}.{group}.{key}"] = d
@@ -39,7 +59,7 @@ def results(chapter: str | None = None) -> dict[str, Derived]:
 
 def get(key: str) -> Derived:
     """The result called ``key`` (``chapter.group.name``); a ``KeyError`` lists the keys."""
-    everything = results()
-    if key not in everything:
-        raise KeyError(f"no derived result {key!r}; known: {', '.join(everything)}")
-    return everything[key]
+    found = results(key.split(".")[0]) if key.split(".")[0] in CHAPTERS else {}
+    if key not in found:
+        raise KeyError(f"no derived result {key!r}; known: {', '.join(results())}")
+    return found[key]

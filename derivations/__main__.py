@@ -19,21 +19,22 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from . import CHAPTERS, bruteforce, get, results
+from . import CHAPTERS, bruteforce, chapter, get, results
 
 GENERATED = Path(__file__).parent / "generated"
 
 
-def render(chapter: str) -> str:
+def render(name: str) -> str:
     """The generated file of a chapter: every result's LaTeX and rule, as JSON."""
-    table = {key: {"latex": d.latex, "rule": d.rule} for key, d in results(chapter).items()}
+    table = {key: {"latex": d.latex, "rule": d.rule} for key, d in results(name).items()}
     return json.dumps(table, indent=2, ensure_ascii=False) + "\n"
 
 
 def _tasks():
     """What each process checks, as (chapter, prefix of the keys): a cell's chapter whole, the
     stack's one cell at a time (each cell's stack takes as long as a short chapter)."""
-    for name, module in CHAPTERS.items():
+    for name in CHAPTERS:
+        module = chapter(name)
         if hasattr(module, "RESULTS"):
             yield from ((name, f"{cell}.") for cell in module.RESULTS)
         else:
@@ -75,13 +76,13 @@ def main(argv=None) -> int:
             print(f"{status} {c.key:<26} |brute force − formula| = {c.difference:.1e}  ({c.seconds:.2f} s)")
             if not c.agrees:
                 failed.append(c.key)
-    for chapter in CHAPTERS:
-        path = GENERATED / f"{chapter}.json"
-        text = render(chapter)
+    for name in CHAPTERS:
+        path = GENERATED / f"{name}.json"
+        text = render(name)
         if not args.check:
             GENERATED.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")
-            print(f"wrote {path} ({len(results(chapter))} results)")
+            print(f"wrote {path} ({len(results(name))} results)")
         elif not path.exists() or path.read_text(encoding="utf-8") != text:
             failed.append(f"{path} differs from what the derivations produce now: run python -m derivations")
     seconds = time.perf_counter() - start

@@ -1,13 +1,13 @@
 """Cross-check every derived formula against brute force.
 
 For each result, a scalar function of the quantity it differentiates is written out on explicit
-small matrices, SymPy differentiates it exactly (symbolically, with its own rule for each node,
-:func:`derivative`) with respect to every entry, and the compact formula evaluated on the same
-matrices must agree entry by entry. The matrices hold small rationals p/q written as SymPy floats
+small matrices, it is differentiated exactly with respect to every entry (:func:`derivatives`:
+SymPy's own derivative of each node, composed by the chain rule, with no step size and no
+truncation), and the compact formula evaluated on the same matrices must agree entry by entry. The matrices hold small rationals p/q written as SymPy floats
 of :data:`PRECISION` digits: SymPy then folds every part of the loss that does not depend on the
 differentiated entries into one number as it builds it, where exact closed forms such as
 tanh(3/5 + tanh(2/9)) nest step after step and SymPy's automatic simplification (which decides
-signs by evaluating them) would take most of the time. The derivative is evaluated to
+signs by evaluating them) would take most of the time. The derivative is computed to
 :data:`DIGITS` significant digits, the formula at the same point to the same digits, and the
 difference must be below 1e-40, where a wrong formula is off by order one. This keeps a silent
 ``0`` (or any other slip) of the matrix calculus out of the book.
@@ -81,68 +81,83 @@ def entrywise_gradient(scalar, at):
     """∂scalar/∂X_jk for every entry of X, at the matrix ``at``: a list, to :data:`DIGITS` digits."""
     entries = sp.Matrix(at.rows, at.cols, lambda j, k: sp.Dummy(f"x{j}{k}", real=True))  # real: SymPy
     # then knows tanh and σ of them real at once, instead of proving it for every node it builds
-    value = scalar(entries)
-    return at_point([derivative(value, e) for e in entries], entries, at)
+    with mpmath.workdps(DIGITS):
+        return derivatives(scalar(entries), list(entries), dict(zip(entries, map(_number, at))))
 
 
-def derivative(expr, x):
-    """d expr/dx, exactly: SymPy differentiates each node of ``expr`` with respect to its arguments
-    and the chain rule sums over the arguments that depend on ``x``, as ``sp.diff`` does, but each
-    shared subexpression is differentiated once.
+def derivatives(expr, variables, point):
+    """d expr/dx for each x of ``variables``, exactly, at ``point`` (a value for each): SymPy
+    differentiates each kind of node of ``expr`` with respect to each of its arguments (a product,
+    a power, tanh, σ, exp, log: :func:`_local_partial`), and the chain rule sums, over the
+    arguments that depend on x, each such partial at the node's arguments times the argument's own
+    derivative — the rule ``sp.diff`` applies, but each shared subexpression's value and derivative
+    are computed once, and as numbers at mpmath's working precision rather than as expressions.
 
     ``sp.diff`` walks ``expr`` as a tree, and a whole subtree at every level: through T_x steps of
     an LSTM, where each entry of a⟨t⟩ appears in all four gates of step t+1, the tree grows like
     (4 n_a)^T_x while the graph of distinct subexpressions grows like T_x.
     """
-    done = {}
+    values, partials = dict(point), {}
 
-    def d(e):
-        if e not in done:
-            if e == x or not e.args:
-                done[e] = sp.Integer(e == x)
-            else:
-                chain = (_partial(e, i) * d_arg for i, d_arg in enumerate(map(d, e.args)) if d_arg != 0)
-                done[e] = sp.Add(*chain)
-        return done[e]
+    def value(e):
+        if e not in values:
+            values[e] = _function(e.func, len(e.args))(*map(value, e.args)) if e.args else _number(e)
+        return values[e]
 
-    return d(expr)
+    def partial(e, i):
+        if (e, i) not in partials:
+            partials[e, i] = _function(e.func, len(e.args), i)(*map(value, e.args))
+        return partials[e, i]
+
+    def derivative(x):
+        done = {}
+
+        def d(e):
+            if e not in done:
+                if e == x or not e.args:
+                    done[e] = int(e == x)
+                else:
+                    done[e] = sum(partial(e, i) * d_arg for i, d_arg in enumerate(map(d, e.args)) if d_arg != 0)
+            return done[e]
+
+        return d(expr)
+
+    return [derivative(x) for x in variables]
 
 
-def _partial(e, i):
-    """∂e/∂(its i-th argument), by SymPy, with the arguments put back."""
-    u, local = _local_partial(e.func, len(e.args), i)
-    return local.xreplace(dict(zip(u, e.args)))
+@functools.cache
+def _function(func, n, i=None):
+    """func(u_1, ..., u_n), or its partial derivative ∂/∂u_i by SymPy, as an mpmath function of the
+    n arguments: the same for every node of a kind."""
+    u, local = _local_partial(func, n, i) if i is not None else ([sp.Dummy() for _ in range(n)], None)
+    return sp.lambdify(u, func(*u) if local is None else local, modules="mpmath")
 
 
 @functools.cache
 def _local_partial(func, n, i):
-    """∂/∂u_i of func(u_1, ..., u_n), for placeholders u: the same for every node of a kind."""
+    """∂/∂u_i of func(u_1, ..., u_n), for placeholders u."""
     u = [sp.Dummy() for _ in range(n)]
     return u, sp.diff(func(*u), u[i])
 
 
-def at_point(expressions, variables=(), values=()):
-    """SymPy expressions evaluated to :data:`DIGITS` digits, with the variables at ``values``."""
-    point = at_point(values) if len(values) else []
-    with mpmath.workdps(DIGITS):  # use_imps: none are used, and looking for them walks a tree
-        return sp.lambdify(list(variables), list(expressions), modules="mpmath", cse=_cse, use_imps=False)(*point)
-
-
-def _cse(exprs):
-    return sp.cse(exprs, order="none")  # the default canonical order costs more than the rest
+def _number(e):
+    """A SymPy number (a Float of :data:`PRECISION` digits, an integer, a rational, e) as an
+    ``mpmath.mpf``, rounded to mpmath's working precision."""
+    return +mpmath.mpf(sp.Float(sp.N(e, PRECISION), PRECISION)._mpf_)
 
 
 def in_mpmath(M):
     """A SymPy matrix of numbers as a numpy object array of ``mpmath.mpf`` at :data:`DIGITS` digits."""
-    return np.array(at_point(list(M)), dtype=object).reshape(M.shape)
+    with mpmath.workdps(DIGITS):
+        return np.array([_number(v) for v in M], dtype=object).reshape(M.shape)
 
 
 def largest_difference(brute, formula):
     """max |brute − formula| over the entries; ``formula`` is an exact matrix or mpmath values."""
-    formula = list(np.asarray(formula, dtype=object).flat) if not isinstance(formula, sp.MatrixBase) else at_point(formula)
-    if len(brute) != len(formula):
-        raise ValueError(f"brute force has {len(brute)} entries, the formula {len(formula)}")
     with mpmath.workdps(DIGITS):
+        formula = list(np.asarray(formula, dtype=object).flat) if not isinstance(formula, sp.MatrixBase) else list(map(_number, formula))
+        if len(brute) != len(formula):
+            raise ValueError(f"brute force has {len(brute)} entries, the formula {len(formula)}")
         return max(abs(u - v) for u, v in zip(brute, formula))
 
 

@@ -39,8 +39,7 @@ from rnnlstm.gradcheck import numerical_gradient, relative_error
 from rnnlstm.output import output_layer
 from rnnlstm.problems import random_bidirectional_problem, random_problem
 
-from . import CHAPTERS, bruteforce, results
-from . import bidirectional as bi
+from . import bruteforce, chapter, results
 from .output import cross_entropy
 
 MODELS = {"rnn": rnn, "lstm": lstm, "gru": gru, "torch_gru": torch_gru}
@@ -62,7 +61,7 @@ def _keys(model):
 def numpy_values(model, problem):
     """Every derived quantity as :mod:`rnnlstm` computes it: key → list of arrays, one per step
     (one in all for a total over the steps)."""
-    lib, ch = MODELS[model], CHAPTERS[model]
+    lib, ch = MODELS[model], chapter(model)
     x, y, a0, parameters = problem
     forward = getattr(lib, f"{model}_forward")(x, a0, parameters)
     a, caches = forward[0], forward[-1]
@@ -82,7 +81,7 @@ def numpy_values(model, problem):
 
 def derived_values(model, problem):
     """Every derived quantity from the derived equations, evaluated in float64 step by step."""
-    ch = CHAPTERS[model]
+    ch = chapter(model)
     x, y, a0, parameters = problem
     res = ch.loss_gradients(_steps(x), _steps(y), a0, parameters)
     values = {}
@@ -102,7 +101,7 @@ def _numpy_function(f):
 
 def finite_difference_values(model, problem, eps=1e-6):
     """Every derived quantity by central differences of the loss of the forward definitions."""
-    ch = CHAPTERS[model]
+    ch = chapter(model)
     x, y, a0, P = problem
     xs, ys = _steps(x), _steps(y)
     clean = ch.forward(xs, a0, P)
@@ -170,7 +169,7 @@ def torch_values(model, problem):
         return None
     if model == "torch_gru":
         return _torch_gru_values(problem)
-    ch = CHAPTERS[model]
+    ch = chapter(model)
     x, y, a0, P = problem
     T = x.shape[2]
     leaf = lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)  # noqa: E731
@@ -274,7 +273,7 @@ def _torch_gru_values(problem):
         return from_pytorch(grads, "torch_gru", {k: p.grad.numpy() for k, p in s["linear"].named_parameters()})
 
     per_step = [course(s) for s in steps]
-    values = {f"torch_gru.cell.{k}": [None] * T for k in CHAPTERS["torch_gru"].CELL}
+    values = {f"torch_gru.cell.{k}": [None] * T for k in chapter("torch_gru").CELL}
     for k in torch_gru.CELL_PARAMETERS:
         values[f"torch_gru.cell.d{k}"] = [g[k] for g in per_step]
     values["torch_gru.cell.da_prev"] = [s["h_prev"].grad.numpy().T for s in steps]
@@ -282,7 +281,7 @@ def _torch_gru_values(problem):
     for key, get in (("dzy", lambda s, g: s["zy"].grad.numpy().T), ("dWy", lambda s, g: g["Wy"]),
                      ("dby", lambda s, g: g["by"]), ("da_y", lambda s, g: s["a_out"].grad.numpy().T)):  # fmt: skip
         values[f"torch_gru.output.{key}"] = [get(s, g) for s, g in zip(steps, per_step)]
-    for k in CHAPTERS["torch_gru"].TOTAL:
+    for k in chapter("torch_gru").TOTAL:
         values[f"torch_gru.bptt.{k}"] = [sum(g[k[1:]] for g in per_step)]
     values["torch_gru.bptt.dx"] = values["torch_gru.cell.dxt"]
     values["torch_gru.bptt.da0"] = [h0.grad.numpy().T]
@@ -355,6 +354,8 @@ def bidirectional_table(cell, exact=None, seed=0):
     layer's block perturbed (:func:`derivations.bidirectional.loss_as_function_of`). ``exact`` is
     ``{key: bool}`` of the brute-force checks, which check every cell at once; PyTorch is not
     compared (its column ``None``)."""
+    from . import bidirectional as bi  # derived when first needed (derivations/__init__.py)
+
     sizes = {k: v for k, v in SIZES.items() if k != "n_a"}
     x, y, a0, P = random_bidirectional_problem(cell, widths=BIDIRECTIONAL_WIDTHS, seed=seed, **sizes)
     xs, ys = _steps(x), _steps(y)
@@ -435,7 +436,7 @@ def main(argv=None):
     with ThreadPoolExecutor(max_workers=1) as pool:  # the exact checks (own processes) run beside the rest
         exact = None if args.no_exact else pool.submit(exact_checks)
         tables = {model: table(model) for model in MODELS}
-        tables |= {f"bidirectional {cell}": bidirectional_table(cell) for cell in bi.CHAPTERS}
+        tables |= {f"bidirectional {cell}": bidirectional_table(cell) for cell in chapter("bidirectional").CHAPTERS}
         verdicts = exact.result() if exact else None
     failed = []
     for model, rows in tables.items():

@@ -68,7 +68,7 @@ def steps(a):
 
 def derived_gradients(model, x, y, a0, parameters):
     """The gradients of the derived equations (``loss_gradients``) in the library's layout."""
-    res = derivations.CHAPTERS[model].loss_gradients(steps(x), steps(y), a0, parameters)
+    res = derivations.chapter(model).loss_gradients(steps(x), steps(y), a0, parameters)
     return {k: np.stack(v, axis=2) if isinstance(v, list) else v for k, v in res.items() if k != "steps"}
 
 

@@ -21,14 +21,19 @@ from derivations.calculus import Derived
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_derivative_is_sympys_on_shared_subexpressions():
-    x, y = sp.symbols("x y")
+def test_the_derivatives_are_sympys_on_shared_subexpressions():
+    x, y, z = sp.symbols("x y z", real=True)
     inner = sp.tanh(x * y + 1)
     expr = sp.log(1 + sp.exp(inner)) * inner**2 + sp.exp(-inner) / (inner + 3)  # ``inner`` shared
     expr += sigmoid(x * inner) * (1 + x**2) ** y * inner  # the project's σ, a variable exponent, three factors
-    difference = bruteforce.derivative(expr, x) - sp.diff(expr, x)
-    assert all(abs(difference.subs({x: u, y: v}).evalf(30)) < 1e-25 for u, v in [(0.3, -0.7), (-1.1, 0.4)])
-    assert bruteforce.derivative(expr, sp.Symbol("z")) == 0
+    expr += sp.Float("0.25", bruteforce.PRECISION) * x * y * sp.Rational(2, 7) + sp.E  # numbers among the leaves
+    for u, v in [(sp.Rational(3, 10), sp.Rational(-7, 10)), (sp.Rational(-11, 10), sp.Rational(2, 5))]:
+        with mpmath.workdps(bruteforce.DIGITS):
+            point = {x: mpmath.mpf(u.p) / u.q, y: mpmath.mpf(v.p) / v.q}
+            got = bruteforce.derivatives(expr, [x, y, z], point)
+        expected = [sp.diff(expr, w).subs({x: u, y: v}).evalf(bruteforce.DIGITS) for w in (x, y)]
+        assert all(abs(g - sp.Float(e, bruteforce.DIGITS)) < 1e-45 for g, e in zip(got, expected))
+        assert got[2] == 0  # z does not occur
 
 
 def _without_forget_gate(derived):

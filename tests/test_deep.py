@@ -213,7 +213,7 @@ def test_the_share_from_above_is_what_the_layer_above_hands_down(model):
 def test_the_top_layer_is_the_single_layer_network_at_layer_L(model):
     """da^{[L]⟨t⟩} is the chapter's da⟨t⟩ with every quantity at layer L."""
     top = re.sub(r"\^\{\[L\]\}|\[L\] ?", "", deep.RESULTS[model]["da_top"].latex)
-    assert top == derivations.CHAPTERS[model].BPTT["da_next"].latex
+    assert top == derivations.chapter(model).BPTT["da_next"].latex
 
 
 @pytest.mark.parametrize("model", DERIVED)
@@ -223,7 +223,7 @@ def test_the_share_from_the_next_step_is_the_cells_da_prev_one_step_later(model)
     for the GRU, its four uses of c^{[l]⟨t⟩} at step t+1, the update's among them."""
     results, maps = deep.RESULTS[model], len(deep.CELLS[model].maps)
     from_next = latex(sp.MatAdd(*printed_order(results["da_next"].rhs)[maps:]))
-    cell = latex(derivations.CHAPTERS[model].CELL["da_prev"].rhs).replace(r"\langle t \rangle", r"\langle t+1 \rangle")
+    cell = latex(derivations.chapter(model).CELL["da_prev"].rhs).replace(r"\langle t \rangle", r"\langle t+1 \rangle")
     assert re.sub(r"\^\{\[l\]\}|\[l\] ?", "", from_next) == cell
 
 

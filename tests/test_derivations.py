@@ -140,7 +140,7 @@ def test_the_derived_rnn_formulas_are_the_known_ones():
 def test_every_derived_result_has_a_brute_force_check():
     # the stack's: tests/test_deep.py; the bidirectional network's: tests/test_bidirectional.py
     for chapter in (c for c in derivations.CHAPTERS if c not in ("deep", "bidirectional")):
-        ch = derivations.CHAPTERS[chapter]
+        ch = derivations.chapter(chapter)
         checked = {f"{chapter}.cell.{k}" for k in [*ch.WRT, *ch.LOCAL]}
         checked |= {f"{chapter}.output.{k}" for k in ch.OUTPUT_WRT}
         checked |= {f"{chapter}.bptt.{k}" for k in [*ch.TOTAL, "dx", "da0"]}
