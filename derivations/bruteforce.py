@@ -3,11 +3,11 @@
 For each result, a scalar function of the quantity it differentiates is written out on explicit
 small matrices, it is differentiated exactly with respect to every entry (:func:`derivatives`:
 SymPy's own derivative of each node, composed by the chain rule, with no step size and no
-truncation), and the compact formula evaluated on the same matrices must agree entry by entry. The matrices hold small rationals p/q written as SymPy floats
-of :data:`PRECISION` digits: SymPy then folds every part of the loss that does not depend on the
-differentiated entries into one number as it builds it, where exact closed forms such as
-tanh(3/5 + tanh(2/9)) nest step after step and SymPy's automatic simplification (which decides
-signs by evaluating them) would take most of the time. The derivative is computed to
+truncation), and the compact formula evaluated on the same matrices must agree entry by entry.
+The matrices hold small rationals p/q written as SymPy floats of :data:`PRECISION` digits. The
+scalar is built as written, node by node, with SymPy's automatic simplification off: it would
+rewrite nothing that changes the value, and deciding the signs and the zeros of every node it
+builds (by SymPy's assumptions) took most of the time. The derivative is computed to
 :data:`DIGITS` significant digits, the formula at the same point to the same digits, and the
 difference must be below 1e-40, where a wrong formula is off by order one. This keeps a silent
 ``0`` (or any other slip) of the matrix calculus out of the book.
@@ -79,10 +79,11 @@ def one_hot(rows, cols, seed):
 
 def entrywise_gradient(scalar, at):
     """∂scalar/∂X_jk for every entry of X, at the matrix ``at``: a list, to :data:`DIGITS` digits."""
-    entries = sp.Matrix(at.rows, at.cols, lambda j, k: sp.Dummy(f"x{j}{k}", real=True))  # real: SymPy
-    # then knows tanh and σ of them real at once, instead of proving it for every node it builds
+    entries = sp.Matrix(at.rows, at.cols, lambda j, k: sp.Dummy(f"x{j}{k}", real=True))
+    with sp.evaluate(False):  # the loss as written: nothing folded, nothing rewritten
+        value = scalar(entries)
     with mpmath.workdps(DIGITS):
-        return derivatives(scalar(entries), list(entries), dict(zip(entries, map(_number, at))))
+        return derivatives(value, list(entries), dict(zip(entries, map(_number, at))))
 
 
 def derivatives(expr, variables, point):

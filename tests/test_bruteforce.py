@@ -21,12 +21,18 @@ from derivations.calculus import Derived
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_derivatives_are_sympys_on_shared_subexpressions():
+@pytest.mark.parametrize("written", [False, True], ids=["simplified", "as-written"])
+def test_the_derivatives_are_sympys_on_shared_subexpressions(written):
+    """As SymPy builds expressions, and as the checks build them (nothing folded: numbers and
+    functions of numbers are nodes too)."""
     x, y, z = sp.symbols("x y z", real=True)
-    inner = sp.tanh(x * y + 1)
-    expr = sp.log(1 + sp.exp(inner)) * inner**2 + sp.exp(-inner) / (inner + 3)  # ``inner`` shared
-    expr += sigmoid(x * inner) * (1 + x**2) ** y * inner  # the project's σ, a variable exponent, three factors
-    expr += sp.Float("0.25", bruteforce.PRECISION) * x * y * sp.Rational(2, 7) + sp.E  # numbers among the leaves
+    half = sp.Float("0.5", bruteforce.PRECISION)
+    with sp.evaluate(not written):
+        inner = sp.tanh(x * y + 1)
+        expr = sp.log(1 + sp.exp(inner)) * inner**2 + sp.exp(-inner) / (inner + 3)  # ``inner`` shared
+        expr += sigmoid(x * inner) * (1 + x**2) ** y * inner  # the project's σ, a variable exponent, three factors
+        expr += sp.tanh(half) * x * y * sp.Rational(2, 7) + sp.E - sigmoid(half) / x  # numbers among the nodes
+    assert written == expr.has(sp.tanh(half, evaluate=False))  # as written, tanh(1/2) is a node of its own
     for u, v in [(sp.Rational(3, 10), sp.Rational(-7, 10)), (sp.Rational(-11, 10), sp.Rational(2, 5))]:
         with mpmath.workdps(bruteforce.DIGITS):
             point = {x: mpmath.mpf(u.p) / u.q, y: mpmath.mpf(v.p) / v.q}
