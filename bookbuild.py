@@ -198,3 +198,49 @@ def _module_uses(path: Path, mtime_ns: int, size: int) -> frozenset[Path] | None
         return frozenset(used_files(ast.parse(path.read_bytes(), filename=str(path)), path))
     except SyntaxError:
         return None
+
+
+def execute_ahead(notebooks, cache_path, workers, timeout, logger, longest=()):
+    """Execute the ``notebooks`` ({path: notebook}) that the execution cache has no outputs for, in
+    ``workers`` processes that each take the next notebook as soon as they are done, and store
+    each success in the cache as MyST-NB would; MyST-NB then finds every page there as it reads
+    it. The pages that take longest start first, so that the short ones fill the other processes:
+    by their times in an earlier build (a stale record of the same path), else those named in
+    ``longest`` (paths), in that order. A page that fails is left out of the cache: MyST-NB executes it again as it reads it
+    and reports the error as it always does."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(cache_path)
+    pending = {}
+    for path, notebook in notebooks.items():
+        try:
+            cache.match_cache_notebook(notebook)
+        except KeyError:
+            pending[path] = notebook
+    if len(pending) < 2:
+        return
+    earlier = {r.uri: r.data.get("execution_seconds", 0) for r in cache.list_cache_records()}
+    hinted = {path: len(longest) - k for k, path in enumerate(longest)}
+    order = sorted(pending, key=lambda path: (-earlier.get(path, 0), -hinted.get(path, 0)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_execute, path, pending[path], timeout) for path in order]
+        for future in as_completed(futures):
+            path, notebook, seconds, failed = future.result()
+            if failed:
+                logger.info(f"executing ahead: {Path(path).name} failed; it runs again as it is read")
+                continue
+            bundle = CacheBundleIn(notebook, path, data={"execution_seconds": seconds})
+            cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+            logger.info(f"executing ahead: {Path(path).name} in {seconds:.1f} s")
+
+
+def _execute(path, notebook, timeout):
+    """Execute ``notebook`` in place in the folder of ``path``, as MyST-NB's cache mode does."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout, allow_errors=False)
+    return path, notebook, result.time, result.err is not None
+

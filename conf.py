@@ -18,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+import sphinx.util.logging  # noqa: E402
+
 import bookbuild  # noqa: E402
 import bookexport  # noqa: E402
 import rnnlstm  # noqa: E402
@@ -119,28 +121,61 @@ def _own_the_cache(app):
     except ValueError as refused:
         raise ConfigError(str(refused)) from None  # the user's setting, not a bug to report
     get_cache(CACHE).list_cache_records()  # creates the SQLite tables now, not in parallel workers
+    _with_its_digest.cache_clear()  # the sources may have changed since an earlier build in this process
     for stale in BRUTEFORCE.glob("*"):
         if stale.is_dir() and stale.name != DERIVATIONS:
             shutil.rmtree(stale)
+
+
+@functools.cache  # asked for by _execute_ahead, then as the page is read; emptied when a build starts
+def _with_its_digest(path, text):
+    """The page's text with the cell that carries the digest of the sources its code cells use, and
+    those sources: ``(text, [])`` unchanged for a page with no code."""
+    from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
+
+    if path.suffix != ".md" or not is_myst_markdown_notebook(text):
+        return text, []
+    notebook = read_myst_markdown_notebook(text, path=path)
+    cells = [c.source for c in notebook.cells if c.cell_type == "code"]
+    if not cells:
+        return text, []
+    sources = bookbuild.page_sources(cells, path)
+    return text + DIGEST_CELL.format(digest=bookbuild.digest(sources)), sources
 
 
 def _tie_page_to_its_sources(app, docname, source):
     """Make the page's notebook carry the digest of the sources its code cells use, so that
     jupyter-cache's key (a hash of the code cells) changes with them, and re-read the page when one
     of them changes."""
-    from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
-
-    path = Path(app.env.doc2path(docname))
-    if path.suffix != ".md" or not is_myst_markdown_notebook(source[0]):
-        return
-    notebook = read_myst_markdown_notebook(source[0], path=path)
-    cells = [c.source for c in notebook.cells if c.cell_type == "code"]
-    if not cells:
-        return
-    sources = bookbuild.page_sources(cells, path)
+    source[0], sources = _with_its_digest(Path(app.env.doc2path(docname)), source[0])
     for file in sources:
         app.env.note_dependency(str(file))
-    source[0] += DIGEST_CELL.format(digest=bookbuild.digest(sources))
+
+
+# The pages that take longest to execute (seconds in a clean build: training 45, verification 25,
+# bidirectional 10; the rest 1-8 each): in a build with no earlier times, they start first.
+LONGEST = ("training", "verification", "bidirectional")
+
+
+def _execute_ahead(app, env, docnames):
+    """Execute the pages about to be read whose outputs are not in the cache, before Sphinx reads
+    them, in as many processes as it reads with (bookbuild.execute_ahead). Sphinx hands its
+    readers fixed runs of consecutive pages, and the two longest pages, being last in the
+    alphabet, ran one after the other while the other core idled. With ``-j 1`` each page runs as
+    it is read, and a failing page's traceback prints in the terminal."""
+    from myst_nb.core.read import create_nb_reader
+
+    if nb_execution_mode != "cache" or app.parallel < 2:
+        return
+    notebooks = {}
+    for docname in docnames:
+        path = Path(env.doc2path(docname))
+        text, _ = _with_its_digest(path, path.read_text(encoding="utf-8"))
+        reader = create_nb_reader(str(path), env.myst_config, env.mystnb_config, text)
+        if reader is not None:  # as MyST-NB will read it, so that the cache's key is the same
+            notebooks[str(path)] = reader.read(text)
+    longest = [str(env.doc2path(docname)) for docname in LONGEST]
+    bookbuild.execute_ahead(notebooks, CACHE, app.parallel, nb_execution_timeout, sphinx.util.logging.getLogger(__name__), longest)
 
 
 # The whole book as one PDF (scripts/pdf.sh): xelatex, since pdflatex stops on the book's Unicode.
@@ -341,6 +376,7 @@ def setup(app):
     app.connect("builder-inited", _require_mathjax)
     app.connect("builder-inited", _own_the_cache)
     app.connect("source-read", _tie_page_to_its_sources)
+    app.connect("env-before-read-docs", _execute_ahead)
     app.add_domain(_equation_domain())
     app.connect("doctree-read", _name_the_equations)
     app.connect("build-finished", _copy_mathjax)

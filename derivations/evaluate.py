@@ -33,7 +33,7 @@ def evaluate(expr, values):
     """
     exact = all(isinstance(v, sp.MatrixBase) for v in values.values())
     mp = not exact and any(v.dtype == object for v in values.values())
-    dims = _bind_dimensions(values)
+    dims = _bind_dimensions(tuple((symbol, value.shape) for symbol, value in values.items()))
 
     def size(d):
         return int(d) if d.is_Integer else dims[d] if d in dims else int(d.xreplace(dims))
@@ -101,14 +101,16 @@ def _lambdified(function, module):
     return sp.lambdify(v, function(v), module)
 
 
-def _bind_dimensions(values):
-    """Dimension symbols (n_a, m, ...) from the shapes of the given matrices; conflicts are errors.
+@cache
+def _bind_dimensions(shapes):
+    """Dimension symbols (n_a, m, ...) from the shapes ``((symbol, shape), ...)`` of the given
+    matrices; conflicts are errors. The same shapes bind the same way: computed once.
 
     A compound dimension such as n_a + n_x is checked once its symbols are bound.
     """
     dims, compound = {}, []
-    for symbol, value in values.items():
-        for d, actual in zip(symbol.shape, value.shape):
+    for symbol, shape in shapes:
+        for d, actual in zip(symbol.shape, shape):
             if d.is_Symbol:
                 if dims.setdefault(d, actual) != actual:
                     raise ValueError(f"{symbol.name} has {d} = {actual}, but another value has {d} = {dims[d]}")

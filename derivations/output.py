@@ -88,7 +88,7 @@ def gradient_factor(loss):
     factors = set()
     for j in range(K):
         derivative = _for_an_example(sp.diff(loss(z, y), z[j, p]).doit(), p)
-        factor = sp.simplify((derivative / (e[j] / sum(e) - y[j, p])).subs(on_simplex))
+        factor = sp.cancel(sp.together((derivative / (e[j] / sum(e) - y[j, p])).subs(on_simplex)))  # a ratio of polynomials in the e^z and y
         if factor.has(z, y, p):
             raise DerivationError(f"∂J/∂z_{{{j + 1},p}} = {derivative} is not a factor times (ŷ − y): the ratio is {factor}")
         factors.add(factor)
