@@ -147,11 +147,14 @@ def _dynamic_import(arg) -> list[Path]:
 
 
 def package_files(package: str) -> list[Path]:
-    """Every module of the project's package ``package`` and its sub-packages ([] if it is none)."""
+    """Every module of the project's package ``package`` and its sub-packages ([] if it is none)
+    that an import can run: not ``__main__.py``, which ``python -m`` runs (and which would bring
+    along whatever it reads beside it)."""
     files = module_files(package) if package else []
     if not files or files[-1].name != "__init__.py":
         return []
-    return sorted(p for p in files[-1].parent.rglob("*.py") if "__pycache__" not in p.parts)
+    modules = files[-1].parent.rglob("*.py")
+    return sorted(p for p in modules if "__pycache__" not in p.parts and p.name != "__main__.py")
 
 
 def _parse_cell(code: str) -> ast.AST | None:
