@@ -119,6 +119,7 @@ def built_book(tmp_path_factory):
         require(False, "the docs toolchain (pip install -e '.[docs]')")
     base = tmp_path_factory.mktemp("site")
     result = sphinx_build(ROOT, base / "html", base / "cache", "-j", "auto")
+    (base / "build.log").write_text(result.stdout + result.stderr, encoding="utf-8")  # what ran, and where
     assert result.returncode == 0, f"strict docs build failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
     return base / "html", base / "cache"
 

@@ -127,6 +127,36 @@ def test_every_page_offers_its_source_and_its_executed_notebook_readable_in_jupy
         assert re.search(r"^\$\$\n.+ \\tag\{\d+\}\n\$\$$", markdown, re.M), "no numbered equation"
 
 
+def test_a_parallel_clean_build_executes_each_page_once_ahead_and_reads_it_from_the_cache(built_book):
+    """conf.py executes the pages ahead of Sphinx's reading; if the notebook it builds ever hashed
+    differently from MyST-NB's, every page would run a second time as it is read."""
+    log = (built_book[0].parent / "build.log").read_text(encoding="utf-8")
+    assert set(re.findall(r"executing ahead: ([\w-]+)\.md in", log)) == set(NOTEBOOK_PAGES)
+    assert "Executing notebook" not in log  # MyST-NB's own execution: it found every page in the cache
+
+
+def test_executing_ahead_caches_what_runs_and_leaves_a_failing_page_to_the_reading(tmp_path):
+    import nbformat
+    from jupyter_cache import get_cache
+
+    def notebook(code):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        return nb
+
+    good, bad = notebook("print(6 * 7)"), notebook("raise ValueError('planted')")
+    said = []
+    logger = type("Logger", (), {"info": staticmethod(said.append)})
+    pages = {str(tmp_path / "good.md"): good, str(tmp_path / "bad.md"): bad}
+    bookbuild.execute_ahead(pages, tmp_path / "cache", 2, 60, logger)
+    cache = get_cache(tmp_path / "cache")
+    executed = cache.get_cache_bundle(cache.match_cache_notebook(good).pk).nb
+    assert executed.cells[0].outputs[0]["text"] == "42\n"
+    with pytest.raises(KeyError):
+        cache.match_cache_notebook(bad)
+    assert any("bad.md failed" in line for line in said) and any("good.md in" in line for line in said)
+
+
 PDF = ROOT / "_build" / "pdf" / "rnnlstm.pdf"  # scripts/pdf.sh puts it here, outside every builder's output
 
 
