@@ -152,9 +152,9 @@ def _tie_page_to_its_sources(app, docname, source):
         app.env.note_dependency(str(file))
 
 
-# The pages that take longest to execute (seconds in a clean build: training 45, verification 25,
-# bidirectional 10; the rest 1-8 each): in a build with no earlier times, they start first.
-LONGEST = ("training", "verification", "bidirectional")
+# The pages that take longest to execute (seconds in a clean build, benchmarks/build_times.py:
+# training 40, verification 22; the rest 1-7 each): in a build with no earlier times, they start first.
+LONGEST = ("training", "verification")
 
 
 def _execute_ahead(app, env, docnames):
