@@ -123,3 +123,31 @@ def glue_shapes(name, shapes, sizes):
         glue_math(f"{name}-{quantity}", f"{shape_latex(shape)} = {numbers}")
         rows.append((f"`{quantity}`", f"${shape_latex(shape)}$", f"{numbers}"))
     return table(["quantity", "shape", "here"], rows)
+
+
+def _by_layer(tree):
+    """A stack's or a bidirectional network's per-layer dicts (parameters or gradients), by name:
+    ``{"layer 1": ..., ...}`` from ``tree["layers"]``, or ``{"forward": ..., "backward": ...}``."""
+    if "layers" in tree:
+        return {f"layer {l}": d for l, d in enumerate(tree["layers"], 1)}
+    return {d: tree[d] for d in ("forward", "backward")}
+
+
+def layers_loss_errors(loss, module, problem, cell, **functions):
+    """Relative errors of the gradients of a network of several layers, ``loss``
+    (:func:`rnnlstm.deep_loss` or :func:`rnnlstm.birnn_loss`) of ``cell`` on ``problem`` (``x, y,
+    a0, parameters`` as :func:`rnnlstm.problems.random_deep_problem` or
+    :func:`rnnlstm.problems.random_bidirectional_problem` draw them), computed with ``functions``
+    in place of ``module``'s, against central differences of the true loss: ``{gradient: error}``,
+    a layer's gradients named after the layer ("layer 1: dWax", "backward: da0"), then ``dWy``,
+    ``dby`` and ``dx``."""
+    x, y, a0, parameters = problem
+    with replaced(module, **functions):
+        _, grads = loss(x, y, a0, parameters, cell)
+    arrays, analytic = {}, {}
+    for (name, p), g, state, da0 in zip(_by_layer(parameters).items(), _by_layer(grads).values(), a0, grads["da0"]):
+        arrays.update({f"{name}: d{k}": v for k, v in p.items()} | {f"{name}: da0": state})
+        analytic.update({f"{name}: d{k}": g["d" + k] for k in p} | {f"{name}: da0": da0})
+    for key, array in (("dWy", parameters["Wy"]), ("dby", parameters["by"]), ("dx", x)):
+        arrays[key], analytic[key] = array, grads[key]
+    return gradient_check(lambda: loss(x, y, a0, parameters, cell)[0], arrays, analytic)
