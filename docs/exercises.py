@@ -3,7 +3,8 @@
 A solution that breaks a backward pass changes one line of a private function of :mod:`rnnlstm`
 (:func:`one_line_changed`), runs the library with it in place (the errata's
 :func:`errata.replaced`) and measures every gradient against central differences: of a cell's
-surrogate scalar (:func:`cell_errors`) or of the whole loss (:func:`loss_errors`). :func:`failing`
+surrogate scalar (:func:`cell_errors`) or of the whole loss (:func:`loss_errors`; of a stack's or a
+bidirectional network's, :func:`layers_loss_errors`). :func:`failing`
 names the gradients that fail and refuses an error that neither passes nor fails clearly, so that a
 solution's ``assert`` on which gradients fail holds with a margin or not at all. A solution that
 computes shapes takes the expected ones from the derivations (:func:`derived_shape`) and glues them
@@ -145,7 +146,8 @@ def layers_loss_errors(loss, module, problem, cell, **functions):
     with replaced(module, **functions):
         _, grads = loss(x, y, a0, parameters, cell)
     arrays, analytic = {}, {}
-    for (name, p), g, state, da0 in zip(_by_layer(parameters).items(), _by_layer(grads).values(), a0, grads["da0"]):
+    layers = zip(_by_layer(parameters).items(), _by_layer(grads).values(), a0, grads["da0"])
+    for (name, p), g, state, da0 in layers:
         arrays.update({f"{name}: d{k}": v for k, v in p.items()} | {f"{name}: da0": state})
         analytic.update({f"{name}: d{k}": g["d" + k] for k in p} | {f"{name}: da0": da0})
     for key, array in (("dWy", parameters["Wy"]), ("dby", parameters["by"]), ("dx", x)):
