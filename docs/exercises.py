@@ -3,7 +3,8 @@
 A solution that breaks a backward pass changes one line of a private function of :mod:`rnnlstm`
 (:func:`one_line_changed`), runs the library with it in place (the errata's
 :func:`errata.replaced`) and measures every gradient against central differences: of a cell's
-surrogate scalar (:func:`cell_errors`) or of the whole loss (:func:`loss_errors`). :func:`failing`
+surrogate scalar (:func:`cell_errors`) or of the whole loss (:func:`loss_errors`; of a stack's or a
+bidirectional network's, :func:`layers_loss_errors`). :func:`failing`
 names the gradients that fail and refuses an error that neither passes nor fails clearly, so that a
 solution's ``assert`` on which gradients fail holds with a margin or not at all. A solution that
 computes shapes takes the expected ones from the derivations (:func:`derived_shape`) and glues them
@@ -123,3 +124,32 @@ def glue_shapes(name, shapes, sizes):
         glue_math(f"{name}-{quantity}", f"{shape_latex(shape)} = {numbers}")
         rows.append((f"`{quantity}`", f"${shape_latex(shape)}$", f"{numbers}"))
     return table(["quantity", "shape", "here"], rows)
+
+
+def _by_layer(tree):
+    """A stack's or a bidirectional network's per-layer dicts (parameters or gradients), by name:
+    ``{"layer 1": ..., ...}`` from ``tree["layers"]``, or ``{"forward": ..., "backward": ...}``."""
+    if "layers" in tree:
+        return {f"layer {l}": d for l, d in enumerate(tree["layers"], 1)}
+    return {d: tree[d] for d in ("forward", "backward")}
+
+
+def layers_loss_errors(loss, module, problem, cell, **functions):
+    """Relative errors of the gradients of a network of several layers, ``loss``
+    (:func:`rnnlstm.deep_loss` or :func:`rnnlstm.birnn_loss`) of ``cell`` on ``problem`` (``x, y,
+    a0, parameters`` as :func:`rnnlstm.problems.random_deep_problem` or
+    :func:`rnnlstm.problems.random_bidirectional_problem` draw them), computed with ``functions``
+    in place of ``module``'s, against central differences of the true loss: ``{gradient: error}``,
+    a layer's gradients named after the layer ("layer 1: dWax", "backward: da0"), then ``dWy``,
+    ``dby`` and ``dx``."""
+    x, y, a0, parameters = problem
+    with replaced(module, **functions):
+        _, grads = loss(x, y, a0, parameters, cell)
+    arrays, analytic = {}, {}
+    layers = zip(_by_layer(parameters).items(), _by_layer(grads).values(), a0, grads["da0"])
+    for (name, p), g, state, da0 in layers:
+        arrays.update({f"{name}: d{k}": v for k, v in p.items()} | {f"{name}: da0": state})
+        analytic.update({f"{name}: d{k}": g["d" + k] for k in p} | {f"{name}: da0": da0})
+    for key, array in (("dWy", parameters["Wy"]), ("dby", parameters["by"]), ("dx", x)):
+        arrays[key], analytic[key] = array, grads[key]
+    return gradient_check(lambda: loss(x, y, a0, parameters, cell)[0], arrays, analytic)

@@ -1,4 +1,4 @@
-"""The exercises at the end of the nine chapter pages: each page has them, each solution's code asserts
+"""The exercises at the end of the chapter pages: each page has them, each solution's code asserts
 its claim, and a claim that is false fails, as it would fail the build."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import exercises  # noqa: E402  (docs/exercises.py, what the solutions compute)
 
 DOCS = ROOT / "docs"
 CHAPTERS = ["rnn-forward", "rnn-cell-backward", "rnn-bptt", "lstm-forward", "lstm-cell-backward", "lstm-bptt",
-            "gru-forward", "gru-cell-backward", "gru-bptt"]  # fmt: skip
+            "gru-forward", "gru-cell-backward", "gru-bptt",
+            "gradient-flow", "clipping", "deep", "bidirectional"]  # fmt: skip
 CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(?P<options>(?::[^\n]*\n)*)(?P<source>.*?)^```$", re.M | re.S)
 
 
@@ -118,3 +119,18 @@ def test_failing_names_the_clear_failures_and_refuses_an_unclear_error():
     assert exercises.failing({"dWaa": 0.3, "dba": 1e-10}) == {"dWaa"}
     with pytest.raises(AssertionError, match="neither"):
         exercises.failing({"dWaa": 1e-4})
+
+
+def test_layers_loss_errors_names_every_layers_gradients_and_finds_a_planted_mistake():
+    import rnnlstm
+    from rnnlstm import bidirectional, deep
+    from rnnlstm.problems import random_bidirectional_problem, random_deep_problem
+
+    stack = random_deep_problem("rnn", 3, (4, 2), 4, 3, 3, seed=0)
+    errors = exercises.layers_loss_errors(rnnlstm.deep_loss, deep, stack, "rnn")
+    per_layer = {f"layer {l}: d{k}" for l in (1, 2) for k in ("Wax", "Waa", "ba", "a0")}
+    assert set(errors) == per_layer | {"dWy", "dby", "dx"} and exercises.failing(errors) == set()
+    problem = random_bidirectional_problem("rnn", 3, (4, 2), 4, 3, 3, seed=0)
+    broken = exercises.one_line_changed(bidirectional._backward, '"dx": dx[0] + dx[1]', '"dx": dx[0]')
+    errors = exercises.layers_loss_errors(rnnlstm.birnn_loss, bidirectional, problem, "rnn", _backward=broken)
+    assert exercises.failing(errors) == {"dx"} and "backward: da0" in errors
