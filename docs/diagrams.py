@@ -432,7 +432,7 @@ def bidirectional():
     right; the backward layer's above them, a← carried left; ŷ⟨t⟩ on top reads both. Dashed, the
     shares step t's states get back: from ŷ⟨t⟩ both, from step t+1 the forward state, from step t−1
     the backward one."""
-    pitch, yf, yb, yy = 2.2, 1.3, 2.95, 4.3  # between steps; the forward row, the backward row, ŷ
+    pitch, yf, yb, yy = 2.0, 1.3, 2.95, 4.3  # between steps; the forward row, the backward row, ŷ
     w, h = 0.7, 0.5  # a cell
     fig, ax = _page(6.9, 4.9)
     columns = [1.05 + pitch * i for i in range(3)]
@@ -467,5 +467,7 @@ def bidirectional():
     _arrow(ax, [(xc + pitch - w, yf - 0.14), (xc, yf - 0.14)], rf"$d{right}_{{\leftarrow t+1}}{_at(0)}$",
            (0.3, -0.32), back=True)  # fmt: skip
     _arrow(ax, [(xc - pitch + w, yb + 0.14), (xc, yb + 0.14)], back=True)
-    _label(ax, (xc - 0.62, yb + 0.42), rf"$d{left}_{{\leftarrow t-1}}{_at(0)}$", ha="right")
+    _label(ax, (xc - 0.62, yb + 0.5), rf"$d{left}_{{\leftarrow t-1}}{_at(0)}$", ha="right")
+    for text in ax.texts:  # larger than the other figures': it has the room, and its arrows over a are small
+        text.set_fontsize(LABEL + 2)
     return _fit(fig, ax)

@@ -6,6 +6,7 @@ the console stays clean and no request leaves the local server.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import threading
@@ -123,6 +124,31 @@ def test_the_labels_of_the_figures_are_legible_as_shown(server, browser, width):
         assert px >= SMALLEST, f"{figure_id} at {width} px: labels {px:.1f} px"
         if width < 400:
             assert shown >= PHONE, f"{figure_id}: test_diagrams assumes {PHONE} px on a phone, it is {shown}"
+    page.close()
+
+
+def _smallest_text(svg):
+    """The smallest font size, in points, of the text of a matplotlib SVG (its text is drawn as
+    paths: each text's group scales the glyphs by its size / 100)."""
+    groups = [g for g in svg.split('<g id="')[1:] if g.startswith("text_")]
+    return min(100 * max(float(s) for s in re.findall(r"scale\(([\d.]+) -", g)) for g in groups)
+
+
+@pytest.mark.parametrize("width, smallest", [(390, SMALLEST), (1400, 12)])
+def test_the_text_of_every_figure_is_legible_as_shown(server, browser, built_site, width, smallest):
+    """Every SVG figure of every page (the diagrams and the plots): its smallest text, as the page
+    scales the image to its column, at least ``smallest`` px tall, on a phone and on a desktop."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    for page_name in PAGES:
+        page.goto(f"{server}/{page_name}.html")
+        for src, shown, natural in page.locator("article img").evaluate_all(
+            "imgs => imgs.map(e => [e.getAttribute('src'), e.getBoundingClientRect().width, e.naturalWidth])"
+        ):
+            assert src.endswith(".svg"), f"{page_name}: {src} is not an SVG"
+            pt = _smallest_text((built_site / src).read_text(encoding="utf-8"))
+            px = pt * 4 / 3 * shown / natural  # a point is 4/3 px before the page scales the image
+            assert px >= smallest, f"{page_name} at {width} px: {src} shown at {shown / natural:.0%}, text {px:.1f} px"
     page.close()
 
 
