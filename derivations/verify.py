@@ -33,6 +33,7 @@ import numpy as np
 import sympy as sp
 
 from rnnlstm import birnn_loss, gru, lstm, rnn, torch_gru
+from rnnlstm.cells import CELLS
 from rnnlstm.layouts import from_pytorch, to_pytorch
 from rnnlstm.gradcheck import numerical_gradient, relative_error
 from rnnlstm.output import output_layer
@@ -398,14 +399,18 @@ def step_sweep(model, dtype, steps=STEPS, seed=1):
     lib = MODELS[model]
     x, y, a0, parameters = random_problem(model, 3, 4, 3, 2, 3, seed=seed)
     _, grads = getattr(lib, f"{model}_loss")(x, y, a0, parameters)
-    loss = getattr(lib, f"{model}_loss")
-    low = [v.astype(dtype) for v in (x, y, a0)]
+    low_x, low_y, low_a0 = (v.astype(dtype) for v in (x, y, a0))
     p = {k: v.astype(dtype) for k, v in parameters.items()}
+    forward, output = getattr(lib, f"{model}_forward"), CELLS[model].output
+
+    def loss():  # the J of the library's loss, as it computes it, without the backward pass it also runs
+        return output_layer(forward(low_x, low_a0, p)[0], low_y, p[output], p["by"])[0]
+
     analytic = _flat(grads["d" + k] for k in p)
     out = []
     for eps in steps:
         try:
-            numeric = _flat(numerical_gradient(lambda: loss(*low, p)[0], v, eps) for v in p.values())
+            numeric = _flat(numerical_gradient(loss, v, eps) for v in p.values())
         except ValueError:  # θ ± eps rounds to θ: smaller steps are meaningless in this dtype
             break
         out.append((float(eps), relative_error(analytic, numeric)))
