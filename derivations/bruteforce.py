@@ -89,7 +89,7 @@ def entrywise_gradient(scalar, at):
 def derivatives(expr, variables, point):
     """d expr/dx for each x of ``variables``, exactly, at ``point`` (a value for each): SymPy
     differentiates each kind of node of ``expr`` with respect to each of its arguments (a product,
-    a power, tanh, σ, exp, log: :func:`_local_partial`), and the chain rule sums, over the
+    a power, tanh, σ, exp, log: :func:`_function`), and the chain rule sums, over the
     arguments that depend on x, each such partial at the node's arguments times the argument's own
     derivative — the rule ``sp.diff`` applies, but each shared subexpression's value and derivative
     are computed once, and as numbers at mpmath's working precision rather than as expressions.
@@ -130,15 +130,8 @@ def derivatives(expr, variables, point):
 def _function(func, n, i=None):
     """func(u_1, ..., u_n), or its partial derivative ∂/∂u_i by SymPy, as an mpmath function of the
     n arguments: the same for every node of a kind."""
-    u, local = _local_partial(func, n, i) if i is not None else ([sp.Dummy() for _ in range(n)], None)
-    return sp.lambdify(u, func(*u) if local is None else local, modules="mpmath")
-
-
-@functools.cache
-def _local_partial(func, n, i):
-    """∂/∂u_i of func(u_1, ..., u_n), for placeholders u."""
     u = [sp.Dummy() for _ in range(n)]
-    return u, sp.diff(func(*u), u[i])
+    return sp.lambdify(u, func(*u) if i is None else sp.diff(func(*u), u[i]), modules="mpmath")
 
 
 def _number(e):

@@ -105,8 +105,7 @@ def glue_equations(prefix, shapes=False):
     """Glue every result whose key starts with ``prefix`` (``rnn.cell``) as ``rnn-cell-dz``, ...,
     with its shape line under it if ``shapes``."""
     keys = []
-    chapter = prefix.split(".")[0]
-    for key, derived in (derivations.results(chapter) if chapter in derivations.CHAPTERS else {}).items():
+    for key, derived in derivations.results(prefix.split(".")[0]).items():  # derives that chapter alone
         if key.startswith(prefix + "."):
             glue_equation(key.replace(".", "-"), derived, shapes)
             keys.append(key)
